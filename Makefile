@@ -1,0 +1,235 @@
+# libuebpf — the one build entry.
+#   make            library, tools, pkg-config file under build/
+#   make check      every test (installs missing build deps first, as root)
+#   make demo       a bundled program run through the library
+#   make bench      side-by-side benchmarks
+#   make fuzz       a long fuzzing campaign
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       apt-get the Debian build dependencies (or print the line)
+
+VERSION_MAJOR := 0
+VERSION := 0.1.0
+SONAME := libuebpf.so.$(VERSION_MAJOR)
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+CC ?= cc
+FUZZ_CC ?= clang
+B := build
+
+# Debian packages the build and the tests need; `make deps` installs them.
+DEB_DEPS := build-essential pkg-config clang llvm libclang-rt-14-dev \
+	libcmocka-dev libelf-dev libbpf-dev zlib1g-dev linux-libc-dev \
+	mandoc abigail-tools
+# What must be present, checked before `make check`; missing -> make deps.
+PC_DEPS := cmocka libelf
+CMD_DEPS := mandoc abidw abidiff clang
+
+CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC \
+	-fvisibility=hidden -Iinclude -D_GNU_SOURCE
+CFLAGS ?=
+ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
+LDLIBS_LIB :=
+
+LIB_SRCS := $(wildcard lib/*.c vm/*.c maps/*.c xdp/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+SO := $(B)/libuebpf.so.$(VERSION)
+A := $(B)/libuebpf.a
+PC := $(B)/libuebpf.pc
+MAP := lib/libuebpf.map
+ABI_BASELINE := lib/libuebpf.abi
+
+PLUGIN := $(B)/uebpf-conformance-plugin
+RUNNER := $(B)/uebpf-conformance-runner
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+BENCH := $(B)/bench/bench_interp
+FUZZ_BINS := $(B)/fuzz/fuzz_prog
+FUZZ_SECONDS ?= 30
+FUZZ_LONG_SECONDS ?= 1800
+
+# Tools link the shared library found next to them.
+TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
+
+.PHONY: all check deps check-deps demo bench fuzz install uninstall clean \
+	check-unit check-conformance check-fuzz check-abi check-symbols \
+	check-man abi-baseline format
+
+all: $(SO) $(B)/libuebpf.so $(A) $(PC) $(PLUGIN) $(RUNNER)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(LIB_OBJS:.o=.d)
+
+$(SO): $(LIB_OBJS) $(MAP)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=$(MAP) \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS_LIB)
+
+$(B)/libuebpf.so: $(SO)
+	ln -sf libuebpf.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(A): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PC): pkgconfig/libuebpf.pc.in Makefile
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		-e 's|@LIBS_PRIVATE@|$(LDLIBS_LIB)|g' $< > $@
+
+$(PLUGIN): tools/conformance_plugin.c $(B)/libuebpf.so include/uebpf.h
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
+
+$(RUNNER): tests/conformance/runner.c tests/conformance/asm.c tests/conformance/asm.h
+	@mkdir -p $(B)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/conformance/runner.c tests/conformance/asm.c
+
+$(B)/tests/%: tests/unit/%.c $(B)/libuebpf.so include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(TOOL_LDFLAGS) -luebpf \
+		$$(pkg-config --cflags --libs cmocka)
+
+# ---- dependencies -------------------------------------------------------
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "installing: $(DEB_DEPS)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $(DEB_DEPS); \
+	else \
+		echo "run as root:"; \
+		echo "  apt-get install -y $(DEB_DEPS)"; \
+		exit 1; \
+	fi
+
+check-deps:
+	@missing=; \
+	for p in $(PC_DEPS); do pkg-config --exists $$p || missing="$$missing $$p"; done; \
+	for c in $(CMD_DEPS); do command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "missing:$$missing; running make deps"; \
+		$(MAKE) --no-print-directory deps; \
+	fi
+
+# ---- tests --------------------------------------------------------------
+
+check: check-deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-symbols check-man check-abi \
+		check-unit check-conformance check-fuzz
+	@echo "make check: all suites passed"
+
+check-unit: $(UNIT_BINS)
+	@pass=0; fail=0; \
+	for t in $(UNIT_BINS); do \
+		echo "== $$t"; \
+		if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
+	done; \
+	echo "unit test programs: $$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
+
+check-conformance: $(PLUGIN) $(RUNNER)
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret tests/conformance
+
+check-fuzz: $(FUZZ_BINS)
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz_prog -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$(B)/fuzz/corpus tests/fuzz/seeds 2>&1 | tail -n 12
+
+fuzz: $(FUZZ_BINS)
+	@mkdir -p $(B)/fuzz/corpus
+	$(B)/fuzz/fuzz_prog -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus tests/fuzz/seeds
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $< $(LIB_SRCS)
+
+# Exported symbols: only uebpf_*, every one versioned, every one documented.
+check-symbols: $(SO)
+	@bad=$$(nm -D --defined-only $(SO) | awk '$$2 ~ /[TDBRW]/ {print $$3}' | \
+		grep -v '^LIBUEBPF_' | grep -v '^uebpf_.*@@*LIBUEBPF_[0-9.]*$$' || true); \
+	if [ -n "$$bad" ]; then echo "unversioned or foreign exports:"; echo "$$bad"; exit 1; fi; \
+	soname=$$(readelf -d $(SO) | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p'); \
+	[ "$$soname" = "$(SONAME)" ] || { echo "SONAME is '$$soname'"; exit 1; }; \
+	missing=; for s in $$(nm -D --defined-only $(SO) | awk '$$2 == "T" {sub(/@.*/, "", $$3); print $$3}'); do \
+		grep -qs "^\.Nm $$s\$$" man/man3/*.3 || missing="$$missing $$s"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "exported without a man page:$$missing"; exit 1; fi; \
+	echo "symbols: $$(nm -D --defined-only $(SO) | grep -c ' T ') exported functions, all uebpf_*, versioned, documented"
+
+check-man:
+	@mandoc -Tlint -W warning man/man1/*.1 man/man3/*.3 man/man7/*.7 2>&1 | \
+		{ if read -r l; then echo "$$l"; cat; exit 1; fi; }
+	@for f in man/man3/*.3; do grep -q 'THREAD SAFETY' $$f || \
+		{ echo "$$f: no THREAD SAFETY section"; exit 1; }; done
+	@echo "man pages: $$(ls man/man*/* | wc -l) pages lint-clean"
+
+# The ABI baseline is abidw's view of the library; a change that breaks
+# existing users fails here.  `make abi-baseline` records a new release.
+check-abi: $(SO)
+	@abidw --no-corpus-path --headers-dir include $(SO) > $(B)/libuebpf.abi
+	@abidiff --headers-dir2 include $(ABI_BASELINE) $(B)/libuebpf.abi > $(B)/abidiff.txt; rc=$$?; \
+	if [ $$((rc & 8)) != 0 ] || [ $$((rc & 1)) != 0 ]; then \
+		cat $(B)/abidiff.txt; echo "ABI: incompatible change against $(ABI_BASELINE)"; exit 1; \
+	elif [ $$((rc & 4)) != 0 ]; then \
+		cat $(B)/abidiff.txt; echo "ABI: compatible additions; run 'make abi-baseline' to record them"; \
+	else echo "ABI: unchanged against $(ABI_BASELINE)"; fi
+
+abi-baseline: $(SO)
+	abidw --no-corpus-path --headers-dir include $(SO) > $(ABI_BASELINE)
+
+# ---- demo and bench -------------------------------------------------------
+
+demo: check-deps
+	@$(MAKE) --no-print-directory all
+	@echo "Running a bundled program (examples/demo/sum.data) through the library:"
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret --verbose examples/demo
+
+$(BENCH): bench/bench_interp.c $(B)/libuebpf.so include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
+
+bench: $(BENCH)
+	$(BENCH)
+
+# ---- install --------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 include/uebpf.h $(DESTDIR)$(INCLUDEDIR)/
+	if [ -d include/uebpf ] && ls include/uebpf/*.h >/dev/null 2>&1; then \
+		install -d $(DESTDIR)$(INCLUDEDIR)/uebpf; \
+		install -m 644 include/uebpf/*.h $(DESTDIR)$(INCLUDEDIR)/uebpf/; fi
+	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libuebpf.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libuebpf.so
+	install -m 644 $(A) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/
+	install -m 644 man/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
+	if ls man/man1/*.1 >/dev/null 2>&1; then \
+		install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libuebpf.* $(DESTDIR)$(INCLUDEDIR)/uebpf.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/libuebpf.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/uebpf
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libuebpf: run unmodified eBPF programs (XDP first) in user space.
+ *
+ * This is the only header a host includes.  Conventions:
+ *  - functions returning int return 0 (or a non-negative value) on success
+ *    and a negative errno on failure;
+ *  - functions returning a pointer return NULL and set errno on failure;
+ *  - options structs start with `size_t sz` and are declared with
+ *    UEBPF_OPTS(); the library reads only the fields that fit in sz and
+ *    rejects a struct whose bytes beyond the fields it knows are not zero;
+ *  - human-readable detail goes to the runtime's log callback, the
+ *    verifier's log to the log_buf a caller passes at load time.
+ * See uebpf(7).
+ */
+#ifndef UEBPF_H
+#define UEBPF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/bpf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UEBPF_API __attribute__((visibility("default")))
+
+#define UEBPF_VERSION_MAJOR 0
+#define UEBPF_VERSION_MINOR 1
+#define UEBPF_VERSION_PATCH 0
+
+/*
+ * Declare and zero an options struct, set its sz and any named fields:
+ *   UEBPF_OPTS(uebpf_prog_load_opts, opts, .log_level = 1);
+ */
+#define UEBPF_OPTS(TYPE, NAME, ...)                                            \
+	struct TYPE NAME = ({                                                  \
+		memset(&NAME, 0, sizeof(struct TYPE));                         \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };       \
+	})
+
+struct uebpf_runtime;
+struct uebpf_prog;
+
+/* Version of the library actually loaded, as "0.1.0". */
+UEBPF_API const char *uebpf_version(void);
+
+/* ---- runtime ---------------------------------------------------------- */
+
+enum uebpf_log_level {
+	UEBPF_LOG_WARN = 0,
+	UEBPF_LOG_INFO = 1,
+	UEBPF_LOG_DEBUG = 2,
+};
+
+typedef void (*uebpf_log_fn)(enum uebpf_log_level level, const char *msg,
+			     void *ctx);
+
+struct uebpf_runtime_opts {
+	size_t sz;
+	/* Number of CPU slots (workers); 0 means the number of online CPUs. */
+	unsigned int nr_cpus;
+	/* Receives every message of level <= log_level; NULL logs warnings
+	 * to stderr. */
+	uebpf_log_fn log_fn;
+	void *log_ctx;
+	enum uebpf_log_level log_level;
+	/* Do not log anything, not even warnings to stderr. */
+	_Bool log_quiet;
+};
+
+UEBPF_API struct uebpf_runtime *
+uebpf_runtime_new(const struct uebpf_runtime_opts *opts);
+UEBPF_API void uebpf_runtime_free(struct uebpf_runtime *rt);
+UEBPF_API unsigned int uebpf_runtime_nr_cpus(const struct uebpf_runtime *rt);
+
+/* ---- programs --------------------------------------------------------- */
+
+/*
+ * Program types.  The kernel's enum bpf_prog_type is used as it is; in
+ * addition BPF_PROG_TYPE_UNSPEC means a "raw" program that uebpf_prog_run()
+ * calls with r1 = memory and r2 = its length, as the BPF conformance suite
+ * expects.
+ */
+
+struct uebpf_prog_load_opts {
+	size_t sz;
+	/* Program name (for logs and tools); copied. */
+	const char *name;
+	/* Verifier / validator log, as in the kernel's bpf_prog_load(). */
+	char *log_buf;
+	size_t log_size;
+	unsigned int log_level;
+	/* Maximum number of instructions one run may execute; 0: unlimited.
+	 * A run that exceeds it stops and returns -ETIMEDOUT. */
+	uint64_t insn_budget;
+};
+
+UEBPF_API struct uebpf_prog *
+uebpf_prog_load(struct uebpf_runtime *rt, enum bpf_prog_type type,
+		const struct bpf_insn *insns, size_t insn_cnt,
+		const struct uebpf_prog_load_opts *opts);
+UEBPF_API void uebpf_prog_free(struct uebpf_prog *prog);
+
+/* Run a raw program with r1 = mem and r2 = len; *retval receives r0. */
+UEBPF_API int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
+			     uint64_t *retval);
+
+UEBPF_API const char *uebpf_prog_name(const struct uebpf_prog *prog);
+UEBPF_API enum bpf_prog_type uebpf_prog_type(const struct uebpf_prog *prog);
+UEBPF_API size_t uebpf_prog_insn_cnt(const struct uebpf_prog *prog);
+
+/* Names of kernel constants, for messages: "bpf_ktime_get_ns", "xdp". */
+UEBPF_API const char *uebpf_helper_name(unsigned int helper_id);
+UEBPF_API const char *uebpf_prog_type_name(enum bpf_prog_type type);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* UEBPF_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* Private declarations shared by lib/, vm/, maps/ and xdp/. */
+#ifndef UEBPF_INTERNAL_H
+#define UEBPF_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "uebpf.h"
+
+#define UEBPF_HIDDEN __attribute__((visibility("hidden")))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- constants the 6.1 UAPI header of Debian 12 may lack ------------- */
+#ifndef BPF_MEMSX
+#define BPF_MEMSX 0x80
+#endif
+#ifndef BPF_JCOND
+#define BPF_JCOND 0xe0
+#endif
+
+/* Kernel limits the runtime shares. */
+#define UEBPF_STACK_SIZE 512	  /* bytes per frame (MAX_BPF_STACK) */
+#define UEBPF_MAX_CALL_FRAMES 8	  /* MAX_CALL_FRAMES */
+#define UEBPF_MAX_INSNS 1000000	  /* BPF_COMPLEXITY_LIMIT_INSNS */
+#define UEBPF_MAX_HELPER_ID 1024  /* size of the helper table */
+
+/* ---- options ------------------------------------------------------------ */
+
+/* True when opts is NULL or its sz is sane and every byte past the fields
+ * this build knows (known_sz) is zero.  Logs the reason otherwise. */
+bool uebpf_opts_valid(struct uebpf_runtime *rt, const void *opts,
+		      size_t known_sz, const char *type_name) UEBPF_HIDDEN;
+
+#define offsetofend(type, field)                                               \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+/* last_field: the last field of the struct this build knows. */
+#define OPTS_VALID(rt, opts, type, last_field)                                 \
+	uebpf_opts_valid(rt, opts, offsetofend(struct type, last_field), #type)
+#define OPTS_HAS(opts, field)                                                  \
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +        \
+				       sizeof((opts)->field))
+#define OPTS_GET(opts, field, fallback)                                        \
+	(OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+
+/* ---- logging -------------------------------------------------------------- */
+
+void uebpf_log(const struct uebpf_runtime *rt, enum uebpf_log_level level,
+	       const char *fmt, ...) UEBPF_HIDDEN
+	__attribute__((format(printf, 3, 4)));
+#define pr_warn(rt, ...) uebpf_log(rt, UEBPF_LOG_WARN, __VA_ARGS__)
+#define pr_info(rt, ...) uebpf_log(rt, UEBPF_LOG_INFO, __VA_ARGS__)
+#define pr_debug(rt, ...) uebpf_log(rt, UEBPF_LOG_DEBUG, __VA_ARGS__)
+
+/* A caller-supplied log buffer (log_buf/log_size/log_level), always kept
+ * NUL-terminated; what does not fit is dropped and remembered. */
+struct uebpf_vlog {
+	char *buf;
+	size_t size;
+	size_t len;
+	unsigned int level;
+	bool truncated;
+	/* The first message, kept whatever the level, for the host's log. */
+	char first[256];
+};
+
+void uebpf_vlog_printf(struct uebpf_vlog *log, const char *fmt, ...)
+	UEBPF_HIDDEN __attribute__((format(printf, 2, 3)));
+
+/* ---- helpers -------------------------------------------------------------- */
+
+struct uebpf_run_ctx;
+
+/* Helpers take r1..r5 and the run context, and return r0. */
+typedef uint64_t (*uebpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3,
+				    uint64_t r4, uint64_t r5,
+				    struct uebpf_run_ctx *ctx);
+
+struct uebpf_helper {
+	uebpf_helper_fn fn;
+	const char *name;
+};
+
+void uebpf_helpers_init_builtin(struct uebpf_runtime *rt) UEBPF_HIDDEN;
+
+/* ---- runtime ------------------------------------------------------------- */
+
+struct uebpf_runtime {
+	unsigned int nr_cpus;
+	uebpf_log_fn log_fn;
+	void *log_ctx;
+	enum uebpf_log_level log_level;
+	bool log_quiet;
+	struct uebpf_helper helpers[UEBPF_MAX_HELPER_ID];
+};
+
+/* The CPU slot the calling thread runs as (0 until it binds). */
+extern __thread unsigned int uebpf_this_cpu UEBPF_HIDDEN;
+
+/* ---- programs ------------------------------------------------------------ */
+
+/* A memory region a run may touch; unverified programs are checked against
+ * these at every load and store. */
+struct uebpf_region {
+	uintptr_t lo, hi; /* [lo, hi) */
+};
+
+struct uebpf_run_ctx {
+	const struct uebpf_prog *prog;
+	unsigned int cpu;
+	uint64_t budget; /* instruction slots left */
+	int err;	 /* why a run stopped early, negative errno */
+	size_t err_pc;
+	struct uebpf_region regions[2]; /* [0] = stack, [1] = r1 memory */
+	unsigned int nr_regions;
+};
+
+struct uebpf_prog {
+	struct uebpf_runtime *rt;
+	char name[64];
+	enum bpf_prog_type type;
+	struct bpf_insn *insns;
+	size_t insn_cnt;
+	uint64_t insn_budget;
+	/* Programs the verifier has not proven safe run with every memory
+	 * access checked against the run's regions. */
+	bool checked;
+};
+
+/* vm/validate.c: structural checks every program passes before anything
+ * else looks at it. */
+int uebpf_validate(struct uebpf_runtime *rt, const struct bpf_insn *insns,
+		   size_t cnt, struct uebpf_vlog *log) UEBPF_HIDDEN;
+
+/* vm/interp.c: run from pc 0 with r1, r2; returns 0 and sets *r0, or a
+ * negative errno with ctx->err_pc set. */
+int uebpf_interp_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
+		     uint64_t r1, uint64_t r2, uint64_t *r0) UEBPF_HIDDEN;
+
+/* vm/disasm.c-like helpers for messages. */
+bool uebpf_insn_is_ld_imm64(const struct bpf_insn *insn) UEBPF_HIDDEN;
+
+#endif /* UEBPF_INTERNAL_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* The runtime: options, logging, CPU slots and the helper table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+__thread unsigned int uebpf_this_cpu;
+
+const char *uebpf_version(void)
+{
+#define STR_(x) #x
+#define STR(x) STR_(x)
+	return STR(UEBPF_VERSION_MAJOR) "." STR(UEBPF_VERSION_MINOR) "." STR(
+		UEBPF_VERSION_PATCH);
+#undef STR
+#undef STR_
+}
+
+bool uebpf_opts_valid(struct uebpf_runtime *rt, const void *opts,
+		      size_t known_sz, const char *type_name)
+{
+	const unsigned char *p = opts;
+	size_t sz, i;
+
+	if (!opts)
+		return true;
+	sz = *(const size_t *)opts;
+	if (sz < sizeof(size_t)) {
+		pr_warn(rt, "struct %s: sz is %zu, smaller than the sz field itself; declare it with UEBPF_OPTS()\n",
+			type_name, sz);
+		return false;
+	}
+	for (i = known_sz; i < sz; i++) {
+		if (p[i]) {
+			pr_warn(rt, "struct %s: byte %zu is non-zero, but this libuebpf %s knows only the first %zu bytes; upgrade the library or leave newer fields zero\n",
+				type_name, i, uebpf_version(), known_sz);
+			return false;
+		}
+	}
+	return true;
+}
+
+void uebpf_log(const struct uebpf_runtime *rt, enum uebpf_log_level level,
+	       const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (rt && (rt->log_quiet || level > rt->log_level))
+		return;
+	if (!rt && level > UEBPF_LOG_WARN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rt && rt->log_fn)
+		rt->log_fn(level, msg, rt->log_ctx);
+	else
+		fprintf(stderr, "libuebpf: %s", msg);
+}
+
+void uebpf_vlog_printf(struct uebpf_vlog *log, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room;
+	int n;
+
+	if (!log)
+		return;
+	if (!log->first[0]) {
+		va_start(ap, fmt);
+		vsnprintf(log->first, sizeof(log->first), fmt, ap);
+		va_end(ap);
+		log->first[strcspn(log->first, "\n")] = '\0';
+	}
+	if (!log->buf || !log->size || !log->level)
+		return;
+	room = log->size - log->len;
+	if (room <= 1) {
+		log->truncated = true;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(log->buf + log->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= room) {
+		log->len = log->size - 1;
+		log->truncated = true;
+	} else {
+		log->len += n;
+	}
+}
+
+struct uebpf_runtime *uebpf_runtime_new(const struct uebpf_runtime_opts *opts)
+{
+	struct uebpf_runtime *rt;
+	long ncpu;
+
+	rt = calloc(1, sizeof(*rt));
+	if (!rt) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Logging first, so a complaint about opts reaches the host's log. */
+	rt->log_fn = OPTS_GET(opts, log_fn, NULL);
+	rt->log_ctx = OPTS_GET(opts, log_ctx, NULL);
+	rt->log_level = OPTS_GET(opts, log_level, UEBPF_LOG_WARN);
+	rt->log_quiet = OPTS_GET(opts, log_quiet, false);
+	if (!OPTS_VALID(rt, opts, uebpf_runtime_opts, log_quiet)) {
+		free(rt);
+		errno = EINVAL;
+		return NULL;
+	}
+	rt->nr_cpus = OPTS_GET(opts, nr_cpus, 0);
+	if (!rt->nr_cpus) {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		rt->nr_cpus = ncpu > 0 ? (unsigned int)ncpu : 1;
+	}
+	if (rt->nr_cpus > 4096) {
+		pr_warn(rt, "nr_cpus %u is larger than the limit of 4096 CPU slots\n",
+			rt->nr_cpus);
+		free(rt);
+		errno = E2BIG;
+		return NULL;
+	}
+	uebpf_helpers_init_builtin(rt);
+	return rt;
+}
+
+void uebpf_runtime_free(struct uebpf_runtime *rt)
+{
+	free(rt);
+}
+
+unsigned int uebpf_runtime_nr_cpus(const struct uebpf_runtime *rt)
+{
+	return rt ? rt->nr_cpus : 0;
+}

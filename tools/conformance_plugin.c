@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uebpf-conformance-plugin: the plugin protocol of the public
+ * bpf_conformance suite.  The program arrives on stdin as hex bytes, the
+ * memory (if any) as hex bytes in argv[1], then options:
+ *   --interpret   run in the interpreter (the default)
+ *   --jit         run the JIT (not built yet: refused)
+ *   --elf         stdin is an ELF object (not built yet: refused)
+ * Prints r0 in hex and exits 0, or prints the error and exits 1.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uebpf.h"
+
+/* Parses hex bytes separated by any white space; returns the count or -1. */
+static long parse_hex(const char *s, uint8_t **out)
+{
+	size_t cap = 64, n = 0;
+	uint8_t *buf = malloc(cap);
+
+	if (!buf)
+		return -1;
+	while (*s) {
+		unsigned int v;
+		int used;
+
+		if (isspace((unsigned char)*s)) {
+			s++;
+			continue;
+		}
+		if (sscanf(s, "%2x%n", &v, &used) != 1) {
+			free(buf);
+			return -1;
+		}
+		s += used;
+		if (n == cap) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+		}
+		buf[n++] = v;
+	}
+	*out = buf;
+	return (long)n;
+}
+
+static char *read_all(FILE *f)
+{
+	size_t cap = 4096, n = 0, got;
+	char *buf = malloc(cap + 1);
+
+	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			char *nb = realloc(buf, (cap *= 2) + 1);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+	}
+	if (buf)
+		buf[n] = '\0';
+	return buf;
+}
+
+static char last_msg[1024];
+
+/* Keeps the library's last warning: it says why a run stopped. */
+static void keep_msg(enum uebpf_log_level level, const char *msg, void *ctx)
+{
+	(void)level, (void)ctx;
+	snprintf(last_msg, sizeof(last_msg), "%s", msg);
+	last_msg[strcspn(last_msg, "\n")] = '\0';
+}
+
+int main(int argc, char **argv)
+{
+	UEBPF_OPTS(uebpf_runtime_opts, ropts, .log_fn = keep_msg);
+	char log[4096] = "";
+	UEBPF_OPTS(uebpf_prog_load_opts, popts, .name = "conformance",
+		   .log_buf = log, .log_size = sizeof(log), .log_level = 1,
+		   .insn_budget = 100000000);
+	uint8_t *code = NULL, *mem = NULL;
+	long code_len, mem_len = 0;
+	struct uebpf_runtime *rt;
+	struct uebpf_prog *prog;
+	uint64_t r0;
+	char *text;
+	int i, err;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--interpret")) {
+			continue;
+		} else if (!strcmp(argv[i], "--jit") ||
+			   !strcmp(argv[i], "--elf")) {
+			fprintf(stderr, "%s is not supported by this build of libuebpf\n",
+				argv[i]);
+			return 1;
+		} else if (!strncmp(argv[i], "--", 2)) {
+			fprintf(stderr, "unknown option %s\n", argv[i]);
+			return 1;
+		} else if ((mem_len = parse_hex(argv[i], &mem)) < 0) {
+			fprintf(stderr, "memory argument is not hex bytes\n");
+			return 1;
+		}
+	}
+	text = read_all(stdin);
+	if (!text || (code_len = parse_hex(text, &code)) < 0) {
+		fprintf(stderr, "program on stdin is not hex bytes\n");
+		return 1;
+	}
+	free(text);
+	if (code_len % sizeof(struct bpf_insn)) {
+		fprintf(stderr, "program is %ld bytes, not a multiple of 8\n",
+			code_len);
+		return 1;
+	}
+	rt = uebpf_runtime_new(&ropts);
+	if (!rt) {
+		fprintf(stderr, "uebpf_runtime_new: %s\n", strerror(errno));
+		return 1;
+	}
+	prog = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC,
+			       (const struct bpf_insn *)code,
+			       code_len / sizeof(struct bpf_insn), &popts);
+	if (!prog) {
+		log[strcspn(log, "\n")] = '\0';
+		fprintf(stderr, "%s\n", log[0] ? log : strerror(errno));
+		return 1;
+	}
+	err = uebpf_prog_run(prog, mem, mem_len, &r0);
+	if (err) {
+		fprintf(stderr, "%s\n", last_msg[0] ? last_msg : strerror(-err));
+		return 1;
+	}
+	printf("%" PRIx64 "\n", r0);
+	uebpf_prog_free(prog);
+	uebpf_runtime_free(rt);
+	free(code);
+	free(mem);
+	return 0;
+}
