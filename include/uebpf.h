@@ -63,8 +63,8 @@ struct uebpf_runtime_opts {
 	size_t sz;
 	/* Number of CPU slots (workers); 0 means the number of online CPUs. */
 	unsigned int nr_cpus;
-	/* Receives every message of level <= log_level; NULL logs warnings
-	 * to stderr. */
+	/* Receives every message of level <= log_level (default: warnings
+	 * only); NULL writes them to stderr. */
 	uebpf_log_fn log_fn;
 	void *log_ctx;
 	enum uebpf_log_level log_level;
@@ -113,7 +113,8 @@ UEBPF_API const char *uebpf_prog_name(const struct uebpf_prog *prog);
 UEBPF_API enum bpf_prog_type uebpf_prog_type(const struct uebpf_prog *prog);
 UEBPF_API size_t uebpf_prog_insn_cnt(const struct uebpf_prog *prog);
 
-/* Names of kernel constants, for messages: "bpf_ktime_get_ns", "xdp". */
+/* Names of kernel constants, for messages: "bpf_ktime_get_ns", "XDP";
+ * NULL for an id the kernel header does not name. */
 UEBPF_API const char *uebpf_helper_name(unsigned int helper_id);
 UEBPF_API const char *uebpf_prog_type_name(enum bpf_prog_type type);
 
