@@ -354,8 +354,9 @@ static int check_graph(struct vstate *v)
 			pc--;
 		if (!ends_flow(&insns[pc]))
 			REJECT(s + 1 < v->nr_sub ?
-				       "execution falls off the end of the subprogram at pc %zu into the next one (pc %zu is not exit or ja)" :
-				       "execution falls off the end of the program at pc %zu: the last instruction (pc %zu) is not exit or ja",
+				       "execution falls off the end of the subprogram starting at pc %zu into the next one: its last instruction (pc %zu) is not exit or ja" :
+				       s ? "execution falls off the end of the program in the subprogram starting at pc %zu: its last instruction (pc %zu) is not exit or ja" :
+					   "execution falls off the end of the program (starting at pc %zu): the last instruction (pc %zu) is not exit or ja",
 			       v->starts[s], pc);
 	}
 	/* Jumps stay inside their subprogram. */

@@ -34,7 +34,9 @@
  * decimal or 0x-hex; a 32-bit immediate accepts -2^31..2^31-1 in decimal
  * or 0..0xffffffff in hex; a 16-bit offset -32768..32767 or 0..0xffff.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "asm.h"
 
 #include <ctype.h>
