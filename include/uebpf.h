@@ -44,6 +44,7 @@ extern "C" {
 
 struct uebpf_runtime;
 struct uebpf_prog;
+struct uebpf_map;
 
 /* Version of the library actually loaded, as "0.1.0". */
 UEBPF_API const char *uebpf_version(void);
@@ -70,6 +71,9 @@ struct uebpf_runtime_opts {
 	enum uebpf_log_level log_level;
 	/* Do not log anything, not even warnings to stderr. */
 	_Bool log_quiet;
+	/* Bytes all maps of this runtime may use together; 0: no limit.  A
+	 * map creation or allocation past it fails with -ENOMEM. */
+	uint64_t mem_limit;
 };
 
 UEBPF_API struct uebpf_runtime *
@@ -112,6 +116,99 @@ UEBPF_API int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 UEBPF_API const char *uebpf_prog_name(const struct uebpf_prog *prog);
 UEBPF_API enum bpf_prog_type uebpf_prog_type(const struct uebpf_prog *prog);
 UEBPF_API size_t uebpf_prog_insn_cnt(const struct uebpf_prog *prog);
+/* The program's id, unique in its runtime: what a PROG_ARRAY takes. */
+UEBPF_API uint32_t uebpf_prog_id(const struct uebpf_prog *prog);
+
+/* ---- maps -------------------------------------------------------------- */
+
+/*
+ * Maps follow the kernel's semantics flag by flag and error by error; the
+ * names follow libbpf's.  Where the kernel takes a file descriptor in a
+ * value (map-in-map, PROG_ARRAY, DEVMAP/CPUMAP programs), libuebpf takes
+ * the object's id: uebpf_map_id() or uebpf_prog_id().  Per-CPU maps take
+ * and return, on the host side, nr_cpus values each rounded up to 8 bytes.
+ */
+
+struct uebpf_map_create_opts {
+	size_t sz;
+	uint32_t map_flags;	  /* BPF_F_NO_PREALLOC, BPF_F_RDONLY_PROG, ... */
+	struct uebpf_map *inner_map; /* template of map-in-map values */
+	uint64_t map_extra;	  /* as the kernel's map_extra */
+	uint32_t numa_node;	  /* accepted and ignored */
+};
+
+UEBPF_API struct uebpf_map *
+uebpf_map_create(struct uebpf_runtime *rt, enum bpf_map_type type,
+		 const char *name, uint32_t key_size, uint32_t value_size,
+		 uint32_t max_entries, const struct uebpf_map_create_opts *opts);
+/* References: create returns one; get takes another, put drops one and
+ * frees the map with the last. */
+UEBPF_API struct uebpf_map *uebpf_map_get(struct uebpf_map *map);
+UEBPF_API struct uebpf_map *uebpf_map_get_by_id(struct uebpf_runtime *rt,
+						uint32_t id);
+UEBPF_API void uebpf_map_put(struct uebpf_map *map);
+
+UEBPF_API int uebpf_map_lookup_elem(struct uebpf_map *map, const void *key,
+				    void *value);
+UEBPF_API int uebpf_map_lookup_elem_flags(struct uebpf_map *map,
+					  const void *key, void *value,
+					  uint64_t flags);
+UEBPF_API int uebpf_map_update_elem(struct uebpf_map *map, const void *key,
+				    const void *value, uint64_t flags);
+UEBPF_API int uebpf_map_delete_elem(struct uebpf_map *map, const void *key);
+UEBPF_API int uebpf_map_get_next_key(struct uebpf_map *map, const void *key,
+				     void *next_key);
+UEBPF_API int uebpf_map_lookup_and_delete_elem(struct uebpf_map *map,
+					       const void *key, void *value);
+UEBPF_API int uebpf_map_freeze(struct uebpf_map *map);
+
+struct uebpf_map_batch_opts {
+	size_t sz;
+	uint64_t elem_flags;
+	uint64_t flags;
+};
+
+/* As the kernel's BPF_MAP_*_BATCH: *count is in/out; in_batch NULL starts
+ * at the beginning, out_batch receives the position to continue from, and
+ * -ENOENT says the end was reached (with *count the entries returned). */
+UEBPF_API int uebpf_map_lookup_batch(struct uebpf_map *map, void *in_batch,
+				     void *out_batch, void *keys,
+				     void *values, uint32_t *count,
+				     const struct uebpf_map_batch_opts *opts);
+UEBPF_API int uebpf_map_lookup_and_delete_batch(
+	struct uebpf_map *map, void *in_batch, void *out_batch, void *keys,
+	void *values, uint32_t *count, const struct uebpf_map_batch_opts *opts);
+UEBPF_API int uebpf_map_update_batch(struct uebpf_map *map, const void *keys,
+				     const void *values, uint32_t *count,
+				     const struct uebpf_map_batch_opts *opts);
+UEBPF_API int uebpf_map_delete_batch(struct uebpf_map *map, const void *keys,
+				     uint32_t *count,
+				     const struct uebpf_map_batch_opts *opts);
+
+UEBPF_API const char *uebpf_map_name(const struct uebpf_map *map);
+UEBPF_API enum bpf_map_type uebpf_map_type(const struct uebpf_map *map);
+UEBPF_API uint32_t uebpf_map_key_size(const struct uebpf_map *map);
+UEBPF_API uint32_t uebpf_map_value_size(const struct uebpf_map *map);
+UEBPF_API uint32_t uebpf_map_max_entries(const struct uebpf_map *map);
+UEBPF_API uint32_t uebpf_map_flags(const struct uebpf_map *map);
+UEBPF_API uint32_t uebpf_map_id(const struct uebpf_map *map);
+UEBPF_API const char *uebpf_map_type_name(enum bpf_map_type type);
+
+/* BPF_MAP_TYPE_RINGBUF: consume the submitted records in order, as libbpf's
+ * ring_buffer__consume() does; fn returning non-zero stops early.  Returns
+ * the number of records consumed or a negative errno. */
+typedef int (*uebpf_ringbuf_fn)(void *ctx, void *data, size_t size);
+UEBPF_API int uebpf_ringbuf_consume(struct uebpf_map *map, uebpf_ringbuf_fn fn,
+				    void *ctx);
+
+/* BPF_MAP_TYPE_PERF_EVENT_ARRAY: bpf_perf_event_output() calls fn with the
+ * CPU slot index the record was written to.  Without a callback the helper
+ * returns -ENOENT, as the kernel does for an index with no perf event. */
+typedef void (*uebpf_perf_event_fn)(void *ctx, unsigned int cpu, void *data,
+				    uint32_t size);
+UEBPF_API int uebpf_perf_event_array_set_callback(struct uebpf_map *map,
+						  uebpf_perf_event_fn fn,
+						  void *ctx);
 
 /* Names of kernel constants, for messages: "bpf_ktime_get_ns", "XDP";
  * NULL for an id the kernel header does not name. */

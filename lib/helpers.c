@@ -10,7 +10,7 @@ static const char *const helper_names[] = { __BPF_FUNC_MAPPER(HELPER_NAME) };
 
 const char *uebpf_helper_name(unsigned int id)
 {
-	if (id < ARRAY_SIZE(helper_names) && helper_names[id])
+	if (id && id < ARRAY_SIZE(helper_names) && helper_names[id])
 		return helper_names[id];
 	return NULL;
 }

@@ -7,7 +7,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "uebpf.h"
+#include "epoch.h"
 
 #define UEBPF_HIDDEN __attribute__((visibility("hidden")))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -88,8 +91,26 @@ void uebpf_helpers_init_builtin(struct uebpf_runtime *rt) UEBPF_HIDDEN;
 
 /* ---- runtime ------------------------------------------------------------- */
 
+/* Ids of maps and programs, as the kernel's idr: 1, 2, ... never reused
+ * while the runtime lives. */
+struct uebpf_idr {
+	pthread_mutex_t lock;
+	void **slots; /* slots[id - 1] */
+	uint32_t nr;
+	uint32_t cap;
+};
+
+int uebpf_idr_alloc(struct uebpf_idr *idr, void *obj, uint32_t *id)
+	UEBPF_HIDDEN;
+void uebpf_idr_remove(struct uebpf_idr *idr, uint32_t id) UEBPF_HIDDEN;
+
 struct uebpf_runtime {
 	unsigned int nr_cpus;
+	uint64_t mem_limit;
+	atomic_uint_fast64_t mem_used;
+	struct uebpf_epoch epoch;
+	struct uebpf_idr map_ids;
+	struct uebpf_idr prog_ids;
 	uebpf_log_fn log_fn;
 	void *log_ctx;
 	enum uebpf_log_level log_level;
@@ -120,6 +141,8 @@ struct uebpf_run_ctx {
 
 struct uebpf_prog {
 	struct uebpf_runtime *rt;
+	atomic_int refcnt;
+	uint32_t id;
 	char name[64];
 	enum bpf_prog_type type;
 	struct bpf_insn *insns;
@@ -129,6 +152,11 @@ struct uebpf_prog {
 	 * access checked against the run's regions. */
 	bool checked;
 };
+
+void uebpf_prog_put(struct uebpf_prog *prog) UEBPF_HIDDEN;
+/* Takes a reference; NULL when no live program has that id. */
+struct uebpf_prog *uebpf_prog_get_by_id_internal(struct uebpf_runtime *rt,
+						 uint32_t id) UEBPF_HIDDEN;
 
 /* vm/validate.c: structural checks every program passes before anything
  * else looks at it. */

@@ -102,13 +102,25 @@ struct uebpf_prog *uebpf_prog_load(struct uebpf_runtime *rt,
 	vlog.buf = OPTS_GET(opts, log_buf, NULL);
 	vlog.size = OPTS_GET(opts, log_size, 0);
 	vlog.level = OPTS_GET(opts, log_level, 0);
-	if (vlog.buf && vlog.size)
-		vlog.buf[0] = '\0';
+	/* The kernel's rules for the log attributes. */
 	if ((vlog.buf && !vlog.size) || (!vlog.buf && vlog.size)) {
 		pr_warn(rt, "log_buf and log_size must be given together\n");
 		errno = EINVAL;
 		return NULL;
 	}
+	if (vlog.buf && !vlog.level) {
+		pr_warn(rt, "log_buf given with log_level 0: set log_level to 1 (or 2 for every state)\n");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (vlog.level & ~7u) {
+		pr_warn(rt, "log_level 0x%x has unknown bits (1: errors, 2: every state, 4: statistics)\n",
+			vlog.level);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (vlog.buf)
+		vlog.buf[0] = '\0';
 	name = OPTS_GET(opts, name, NULL);
 	if (!name)
 		name = "";
@@ -131,6 +143,7 @@ struct uebpf_prog *uebpf_prog_load(struct uebpf_runtime *rt,
 		goto fail;
 	}
 	prog->rt = rt;
+	atomic_init(&prog->refcnt, 1);
 	prog->type = type;
 	snprintf(prog->name, sizeof(prog->name), "%s", name);
 	prog->insn_cnt = insn_cnt;
@@ -145,6 +158,9 @@ struct uebpf_prog *uebpf_prog_load(struct uebpf_runtime *rt,
 	err = resolve_ld_imm64(prog, log);
 	if (err)
 		goto fail;
+	err = uebpf_idr_alloc(&rt->prog_ids, prog, &prog->id);
+	if (err)
+		goto fail;
 	return prog;
 
 fail:
@@ -155,17 +171,64 @@ fail:
 	return NULL;
 }
 
+static void prog_destroy(void *p)
+{
+	struct uebpf_prog *prog = p;
+
+	free(prog->insns);
+	free(prog);
+}
+
+void uebpf_prog_put(struct uebpf_prog *prog)
+{
+	if (!prog || atomic_fetch_sub(&prog->refcnt, 1) != 1)
+		return;
+	if (prog->id)
+		uebpf_idr_remove(&prog->rt->prog_ids, prog->id);
+	/* A tail call may still be running it. */
+	uebpf_epoch_retire(&prog->rt->epoch, prog, prog_destroy);
+}
+
+struct uebpf_prog *uebpf_prog_get_by_id_internal(struct uebpf_runtime *rt,
+						 uint32_t id)
+{
+	struct uebpf_prog *prog = NULL;
+	int n;
+
+	pthread_mutex_lock(&rt->prog_ids.lock);
+	if (id && id <= rt->prog_ids.nr && (prog = rt->prog_ids.slots[id - 1])) {
+		n = atomic_load(&prog->refcnt);
+		do {
+			if (!n) {
+				prog = NULL;
+				break;
+			}
+		} while (!atomic_compare_exchange_weak(&prog->refcnt, &n, n + 1));
+	}
+	pthread_mutex_unlock(&rt->prog_ids.lock);
+	return prog;
+}
+
 void uebpf_prog_free(struct uebpf_prog *prog)
 {
 	if (!prog)
 		return;
-	free(prog->insns);
-	free(prog);
+	if (!prog->id) { /* never fully loaded */
+		prog_destroy(prog);
+		return;
+	}
+	uebpf_prog_put(prog);
+}
+
+uint32_t uebpf_prog_id(const struct uebpf_prog *prog)
+{
+	return prog ? prog->id : 0;
 }
 
 int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 		   uint64_t *retval)
 {
+	struct uebpf_epoch_rec *rec;
 	struct uebpf_run_ctx ctx;
 	uint64_t r0 = 0;
 	int err;
@@ -176,13 +239,19 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 		return -EINVAL;
 	ctx.prog = prog;
 	ctx.cpu = uebpf_this_cpu;
-	ctx.budget = prog->insn_budget ? prog->insn_budget : INT64_MAX;
+	/* The interpreter counts down a signed budget: anything past
+	 * INT64_MAX is as good as unlimited. */
+	ctx.budget = prog->insn_budget && prog->insn_budget < INT64_MAX ?
+			     prog->insn_budget :
+			     INT64_MAX;
 	ctx.err = 0;
 	ctx.err_pc = 0;
 	ctx.regions[1].lo = (uintptr_t)mem;
 	ctx.regions[1].hi = (uintptr_t)mem + len;
 	ctx.nr_regions = 2;
+	rec = uebpf_epoch_enter(&prog->rt->epoch);
 	err = uebpf_interp_run(prog, &ctx, (uintptr_t)mem, len, &r0);
+	uebpf_epoch_exit(rec);
 	if (err)
 		return err;
 	*retval = r0;

@@ -110,11 +110,12 @@ struct uebpf_runtime *uebpf_runtime_new(const struct uebpf_runtime_opts *opts)
 	rt->log_ctx = OPTS_GET(opts, log_ctx, NULL);
 	rt->log_level = OPTS_GET(opts, log_level, UEBPF_LOG_WARN);
 	rt->log_quiet = OPTS_GET(opts, log_quiet, false);
-	if (!OPTS_VALID(rt, opts, uebpf_runtime_opts, log_quiet)) {
+	if (!OPTS_VALID(rt, opts, uebpf_runtime_opts, mem_limit)) {
 		free(rt);
 		errno = EINVAL;
 		return NULL;
 	}
+	rt->mem_limit = OPTS_GET(opts, mem_limit, 0);
 	rt->nr_cpus = OPTS_GET(opts, nr_cpus, 0);
 	if (!rt->nr_cpus) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -127,13 +128,70 @@ struct uebpf_runtime *uebpf_runtime_new(const struct uebpf_runtime_opts *opts)
 		errno = E2BIG;
 		return NULL;
 	}
+	if (uebpf_epoch_init(&rt->epoch) ||
+	    pthread_mutex_init(&rt->map_ids.lock, NULL) ||
+	    pthread_mutex_init(&rt->prog_ids.lock, NULL)) {
+		free(rt);
+		errno = ENOMEM;
+		return NULL;
+	}
 	uebpf_helpers_init_builtin(rt);
 	return rt;
 }
 
 void uebpf_runtime_free(struct uebpf_runtime *rt)
 {
+	uint32_t i;
+
+	if (!rt)
+		return;
+	for (i = 0; i < rt->map_ids.nr; i++)
+		if (rt->map_ids.slots[i])
+			pr_warn(rt, "uebpf_runtime_free: map id %u is still held; put every map reference first\n",
+				i + 1);
+	for (i = 0; i < rt->prog_ids.nr; i++)
+		if (rt->prog_ids.slots[i])
+			pr_warn(rt, "uebpf_runtime_free: program id %u is still held; free every program first\n",
+				i + 1);
+	uebpf_epoch_fini(&rt->epoch);
+	free(rt->map_ids.slots);
+	free(rt->prog_ids.slots);
+	pthread_mutex_destroy(&rt->map_ids.lock);
+	pthread_mutex_destroy(&rt->prog_ids.lock);
 	free(rt);
+}
+
+int uebpf_idr_alloc(struct uebpf_idr *idr, void *obj, uint32_t *id)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&idr->lock);
+	if (idr->nr == idr->cap) {
+		uint32_t cap = idr->cap ? idr->cap * 2 : 16;
+		void **slots = cap > idr->cap ?
+				       realloc(idr->slots, cap * sizeof(*slots)) :
+				       NULL;
+
+		if (!slots) {
+			err = -ENOSPC;
+			goto out;
+		}
+		idr->slots = slots;
+		idr->cap = cap;
+	}
+	idr->slots[idr->nr++] = obj;
+	*id = idr->nr;
+out:
+	pthread_mutex_unlock(&idr->lock);
+	return err;
+}
+
+void uebpf_idr_remove(struct uebpf_idr *idr, uint32_t id)
+{
+	pthread_mutex_lock(&idr->lock);
+	if (id && id <= idr->nr)
+		idr->slots[id - 1] = NULL;
+	pthread_mutex_unlock(&idr->lock);
 }
 
 unsigned int uebpf_runtime_nr_cpus(const struct uebpf_runtime *rt)

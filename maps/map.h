@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Maps: one file per family behind struct uebpf_map_ops.
+ *
+ * Two sides use a map.  The program side (helpers, later the JIT) works in
+ * place: lookup returns a pointer to the value, update takes one value (the
+ * calling CPU slot's, for per-CPU maps).  The host side (the public
+ * uebpf_map_* calls in maps/map.c) copies values in and out, uses the
+ * user-space per-CPU layout, and takes ids where the kernel takes fds.
+ *
+ * Every program-side operation runs inside an epoch section (lib/epoch.h):
+ * memory a program may still point to is retired with uebpf_epoch_retire()
+ * and freed only after every thread has left the sections it was in.
+ */
+#ifndef UEBPF_MAP_H
+#define UEBPF_MAP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../lib/internal.h"
+
+struct uebpf_map;
+
+/* The kernel's ENOTSUPP (524), which bpf(2) returns as it is for map
+ * operations a type lacks; user space has no name for it. */
+#define ENOTSUPP_ERRNO 524
+
+struct uebpf_map_ops {
+	/* Creation: check the attributes (sizes, flags, max_entries) the
+	 * family accepts, logging why not, then allocate its storage.
+	 * map->key_size etc. are set; alloc may set map->elem_size. */
+	int (*check)(struct uebpf_map *attr);
+	/* Allocates the family's struct (struct uebpf_map first), copies
+	 * *attr into it, and sets up storage. */
+	int (*alloc)(const struct uebpf_map *attr, struct uebpf_map **map);
+	/* Frees storage and the struct; inner_map is put by the caller. */
+	void (*free)(struct uebpf_map *map);
+
+	/* Program side.  lookup returns the value in place or NULL. */
+	void *(*lookup)(struct uebpf_map *map, const void *key);
+	long (*update)(struct uebpf_map *map, const void *key,
+		       const void *value, uint64_t flags);
+	long (*delete)(struct uebpf_map *map, const void *key);
+	long (*push)(struct uebpf_map *map, const void *value, uint64_t flags);
+	long (*pop)(struct uebpf_map *map, void *value);
+	long (*peek)(struct uebpf_map *map, void *value);
+
+	/* Host side.  NULL where the family has nothing to add to the
+	 * generic wrappers in maps/map.c. */
+	int (*get_next_key)(struct uebpf_map *map, const void *key,
+			    void *next_key);
+	/* Per-CPU maps: copy all slots out / in, user layout. */
+	int (*percpu_copy)(struct uebpf_map *map, const void *key,
+			   void *value);
+	int (*percpu_update)(struct uebpf_map *map, const void *key,
+			     const void *value, uint64_t flags);
+	int (*lookup_and_delete)(struct uebpf_map *map, const void *key,
+				 void *value, uint64_t flags);
+	/* Maps whose values are objects (map-in-map, PROG_ARRAY): the host
+	 * passes an id; the map stores a reference to the object. */
+	int (*obj_update)(struct uebpf_map *map, const void *key, uint32_t id,
+			  uint64_t flags);
+	int (*obj_lookup_id)(struct uebpf_map *map, const void *key,
+			     uint32_t *id);
+};
+
+struct uebpf_map {
+	const struct uebpf_map_ops *ops;
+	struct uebpf_runtime *rt;
+	enum bpf_map_type type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t map_flags;
+	uint64_t map_extra;
+	uint32_t id;
+	char name[16]; /* BPF_OBJ_NAME_LEN, as the kernel truncates */
+	atomic_int refcnt;
+	atomic_bool frozen;
+	/* Template of map-in-map values (a reference), or NULL. */
+	struct uebpf_map *inner_map;
+	/* Bytes charged to the runtime's mem_limit at creation. */
+	uint64_t charged;
+	/* Family-private state follows in the family's own struct. */
+};
+
+/* A family's registration; maps/map.c holds the table by map type. */
+const struct uebpf_map_ops *uebpf_map_ops_for(enum bpf_map_type type)
+	UEBPF_HIDDEN;
+
+extern const struct uebpf_map_ops uebpf_array_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_percpu_array_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_hash_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_percpu_hash_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_lru_hash_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_lru_percpu_hash_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_array_of_maps_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_hash_of_maps_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_prog_array_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_devmap_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_devmap_hash_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_xskmap_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_cpumap_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_lpm_trie_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_ringbuf_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_perf_event_array_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_queue_ops UEBPF_HIDDEN;
+extern const struct uebpf_map_ops uebpf_stack_ops UEBPF_HIDDEN;
+
+/* ---- shared by the families ------------------------------------------- */
+
+static inline uint32_t round_up8(uint32_t n)
+{
+	return (n + 7) & ~7u;
+}
+
+static inline bool map_is_percpu(const struct uebpf_map *map)
+{
+	return map->type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       map->type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       map->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* The CPU slot the calling thread runs as, clamped to the runtime's. */
+static inline unsigned int map_this_cpu(const struct uebpf_map *map)
+{
+	unsigned int cpu = uebpf_this_cpu;
+
+	return cpu < map->rt->nr_cpus ? cpu : 0;
+}
+
+/* Charge / uncharge bytes against the runtime's mem_limit; charge fails
+ * with -ENOMEM and a log line naming the map. */
+int uebpf_map_charge(struct uebpf_map *map, uint64_t bytes) UEBPF_HIDDEN;
+void uebpf_map_uncharge(struct uebpf_map *map, uint64_t bytes) UEBPF_HIDDEN;
+
+/* Anonymous memory reserved, not touched: pages cost only once written. */
+void *uebpf_map_reserve(struct uebpf_map *map, uint64_t bytes) UEBPF_HIDDEN;
+void uebpf_map_unreserve(void *p, uint64_t bytes) UEBPF_HIDDEN;
+
+/* Update flags common to element maps: BPF_ANY, BPF_NOEXIST, BPF_EXIST
+ * (and BPF_F_LOCK, which needs a bpf_spin_lock in the value). */
+static inline int map_check_update_flags(uint64_t flags)
+{
+	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST)
+		return -EINVAL;
+	if (flags & BPF_F_LOCK)
+		return -EINVAL; /* no bpf_spin_lock values yet */
+	return 0;
+}
+
+#define map_warn(map, fmt, ...)                                                \
+	pr_warn((map)->rt, "map '%s': " fmt, (map)->name, ##__VA_ARGS__)
+
+/* Objects held by map-in-map and PROG_ARRAY values. */
+struct uebpf_map *uebpf_map_get_by_id_internal(struct uebpf_runtime *rt,
+					       uint32_t id) UEBPF_HIDDEN;
+/* True when inner may be stored in a map-in-map whose template is tmpl,
+ * with the kernel's compatibility rules. */
+bool uebpf_map_compatible_inner(const struct uebpf_map *tmpl,
+				const struct uebpf_map *inner) UEBPF_HIDDEN;
+
+#endif /* UEBPF_MAP_H */
