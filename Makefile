@@ -36,8 +36,7 @@ CFLAGS ?=
 ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 LDLIBS_LIB := -lpthread
 
-# TODO(integration): back to maps/*.c once every map family is in.
-LIB_SRCS := $(wildcard lib/*.c vm/*.c maps/map.c xdp/*.c)
+LIB_SRCS := $(wildcard lib/*.c vm/*.c maps/*.c xdp/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 SO := $(B)/libuebpf.so.$(VERSION)
 A := $(B)/libuebpf.a
@@ -129,7 +128,8 @@ check-deps:
 check: check-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-symbols check-man check-abi \
-		check-install check-unit check-conformance check-sanitize check-fuzz
+		check-install check-unit check-conformance check-sanitize \
+		check-fuzz
 	@echo "make check: all suites passed"
 
 check-unit: $(UNIT_BINS)
@@ -157,39 +157,19 @@ check-sanitize: $(ASAN_PLUGIN) $(RUNNER)
 
 # Install into a staging tree and build the README's example against it
 # through pkg-config, as a user would.
+STAGE := $(CURDIR)/$(B)/stage
+STAGE_PC := PKG_CONFIG_SYSROOT_DIR=$(STAGE) PKG_CONFIG_LIBDIR=$(STAGE)$(PKGCONFIGDIR)
 check-install: all
-	@rm -rf $(B)/stage
-	@$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(B)/stage PREFIX=/usr >/dev/null
-	@sed -n '/^```c$$/,/^```$$/p' README.md | sed '1d;$$d' > $(B)/stage/readme_example.c
-	@PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(B)/stage \
-	 PKG_CONFIG_LIBDIR=$(CURDIR)/$(B)/stage/usr/lib/pkgconfig \
-	 $(CC) -Wall -Wextra -Werror $(B)/stage/readme_example.c -o $(B)/stage/readme_example \
-		$$(PKG_CONFIG_SYSROOT_DIR=$(CURDIR)/$(B)/stage PKG_CONFIG_LIBDIR=$(CURDIR)/$(B)/stage/usr/lib/pkgconfig \
-		   pkg-config --cflags --libs libuebpf)
-	@out=$$(LD_LIBRARY_PATH=$(CURDIR)/$(B)/stage/usr/lib $(B)/stage/readme_example); \
+	@rm -rf $(STAGE)
+	@$(MAKE) --no-print-directory install DESTDIR=$(STAGE) >/dev/null
+	@sed -n '/^```c$$/,/^```$$/p' README.md | sed '1d;$$d' > $(STAGE)/readme_example.c
+	@$(CC) -Wall -Wextra -Werror $(STAGE)/readme_example.c -o $(STAGE)/readme_example \
+		$$($(STAGE_PC) pkg-config --cflags --libs libuebpf)
+	@out=$$(LD_LIBRARY_PATH=$(STAGE)$(LIBDIR) $(STAGE)/readme_example); \
 	[ "$$out" = "r0 = 44" ] || { echo "README example printed '$$out'"; exit 1; }
-	@test -e $(B)/stage/usr/share/man/man7/uebpf.7
-	@test -L $(B)/stage/usr/lib/libuebpf.so.0
+	@test -e $(STAGE)$(MANDIR)/man7/uebpf.7
+	@test -L $(STAGE)$(LIBDIR)/libuebpf.so.0
 	@echo "install: staged under $(B)/stage, README example built with pkg-config and ran"
-
-# Map stress: many workers and a control plane on the same maps, under
-# ASan+UBSan in `make check` and under ThreadSanitizer in `make check-tsan`.
-STRESS_SRC := tests/stress/map_stress.c
-$(B)/stress/map_stress_asan: $(STRESS_SRC) $(LIB_SRCS) $(wildcard lib/*.h vm/*.h maps/*.h include/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
-		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		-o $@ $(STRESS_SRC) $(LIB_SRCS) -lpthread
-$(B)/stress/map_stress_tsan: $(STRESS_SRC) $(LIB_SRCS) $(wildcard lib/*.h vm/*.h maps/*.h include/*.h)
-	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
-		-fsanitize=thread -o $@ $(STRESS_SRC) $(LIB_SRCS) -lpthread
-
-check-stress: $(B)/stress/map_stress_asan
-	$(B)/stress/map_stress_asan 3
-
-check-tsan: $(B)/stress/map_stress_tsan
-	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/map_stress_tsan 3
 
 check-fuzz: $(FUZZ_BINS)
 	@mkdir -p $(B)/fuzz/corpus

@@ -46,16 +46,38 @@ int uebpf_epoch_init(struct uebpf_epoch *e)
 	return pthread_mutex_init(&e->lock, NULL) ? -ENOMEM : 0;
 }
 
+/* Frees everything retired, including what those frees retire in turn
+ * (an outer map putting its inner maps).  No reader may be left. */
+static void drain(struct uebpf_epoch *e)
+{
+	struct uebpf_retired *d, *dn;
+
+	for (;;) {
+		pthread_mutex_lock(&e->lock);
+		d = e->retired;
+		e->retired = NULL;
+		e->nr_retired = 0;
+		pthread_mutex_unlock(&e->lock);
+		if (!d)
+			return;
+		for (; d; d = dn) {
+			dn = d->next;
+			d->fn(d->p);
+			free(d);
+		}
+	}
+}
+
+void uebpf_epoch_drain(struct uebpf_epoch *e)
+{
+	drain(e);
+}
+
 void uebpf_epoch_fini(struct uebpf_epoch *e)
 {
 	struct uebpf_epoch_rec *r = atomic_load(&e->recs), *rn;
-	struct uebpf_retired *d, *dn;
 
-	for (d = e->retired; d; d = dn) {
-		dn = d->next;
-		d->fn(d->p);
-		free(d);
-	}
+	drain(e);
 	for (; r; r = rn) {
 		rn = r->next;
 		free(r);
@@ -150,7 +172,12 @@ void uebpf_epoch_retire(struct uebpf_epoch *e, void *p, void (*fn)(void *))
 	size_t n;
 
 	if (!d) {
-		/* No memory to remember it: wait it out instead. */
+		/* No memory to remember it: wait it out instead, unless the
+		 * caller is itself a reader (a program deleting an element),
+		 * who would wait for itself: then p is leaked, the lesser
+		 * harm when memory has run out. */
+		if (uebpf_epoch_rec(e)->depth)
+			return;
 		uebpf_epoch_synchronize(e);
 		fn(p);
 		return;

@@ -45,6 +45,9 @@ struct uebpf_epoch_rec {
 int uebpf_epoch_init(struct uebpf_epoch *e) UEBPF_HIDDEN;
 /* Frees everything still retired; no reader may be left. */
 void uebpf_epoch_fini(struct uebpf_epoch *e) UEBPF_HIDDEN;
+/* The same without tearing down: for a runtime about to check what is
+ * still held. */
+void uebpf_epoch_drain(struct uebpf_epoch *e) UEBPF_HIDDEN;
 
 struct uebpf_epoch_rec *uebpf_epoch_rec(struct uebpf_epoch *e) UEBPF_HIDDEN;
 extern bool uebpf_epoch_need_fence UEBPF_HIDDEN;

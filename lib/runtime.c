@@ -145,6 +145,9 @@ void uebpf_runtime_free(struct uebpf_runtime *rt)
 
 	if (!rt)
 		return;
+	/* Objects already put may wait for a grace period; nothing runs
+	 * now, so free them before looking for what is still held. */
+	uebpf_epoch_drain(&rt->epoch);
 	for (i = 0; i < rt->map_ids.nr; i++)
 		if (rt->map_ids.slots[i])
 			pr_warn(rt, "uebpf_runtime_free: map id %u is still held; put every map reference first\n",

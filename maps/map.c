@@ -54,47 +54,28 @@ const char *uebpf_map_type_name(enum bpf_map_type type)
 	return NULL;
 }
 
-/* Families are linked in as they are written; a type with no entry is
- * refused by name. */
+/* A type with no entry is refused at creation, by name. */
 #define OPS(type, ops) [BPF_MAP_TYPE_##type] = &ops
 static const struct uebpf_map_ops *const map_ops[] = {
 	[BPF_MAP_TYPE_UNSPEC] = NULL,
-#ifdef UEBPF_HAVE_ARRAY
 	OPS(ARRAY, uebpf_array_ops),
 	OPS(PERCPU_ARRAY, uebpf_percpu_array_ops),
-#endif
-#ifdef UEBPF_HAVE_HASH
 	OPS(HASH, uebpf_hash_ops),
 	OPS(PERCPU_HASH, uebpf_percpu_hash_ops),
-#endif
-#ifdef UEBPF_HAVE_LRU
 	OPS(LRU_HASH, uebpf_lru_hash_ops),
 	OPS(LRU_PERCPU_HASH, uebpf_lru_percpu_hash_ops),
-#endif
-#ifdef UEBPF_HAVE_MAP_IN_MAP
 	OPS(ARRAY_OF_MAPS, uebpf_array_of_maps_ops),
 	OPS(HASH_OF_MAPS, uebpf_hash_of_maps_ops),
-#endif
-#ifdef UEBPF_HAVE_PROG_ARRAY
 	OPS(PROG_ARRAY, uebpf_prog_array_ops),
-#endif
-#ifdef UEBPF_HAVE_REDIRECT_MAPS
 	OPS(DEVMAP, uebpf_devmap_ops),
 	OPS(DEVMAP_HASH, uebpf_devmap_hash_ops),
 	OPS(XSKMAP, uebpf_xskmap_ops),
 	OPS(CPUMAP, uebpf_cpumap_ops),
-#endif
-#ifdef UEBPF_HAVE_LPM_TRIE
 	OPS(LPM_TRIE, uebpf_lpm_trie_ops),
-#endif
-#ifdef UEBPF_HAVE_RINGBUF
 	OPS(RINGBUF, uebpf_ringbuf_ops),
 	OPS(PERF_EVENT_ARRAY, uebpf_perf_event_array_ops),
-#endif
-#ifdef UEBPF_HAVE_QUEUE_STACK
 	OPS(QUEUE, uebpf_queue_ops),
 	OPS(STACK, uebpf_stack_ops),
-#endif
 };
 #undef OPS
 
@@ -114,6 +95,13 @@ int uebpf_map_charge(struct uebpf_map *map, uint64_t bytes)
 
 	used = atomic_fetch_add(&rt->mem_used, bytes) + bytes;
 	if (rt->mem_limit && used > rt->mem_limit) {
+		/* Freed maps and elements give their bytes back only after
+		 * a grace period: reclaim what can be, then look again. */
+		atomic_fetch_sub(&rt->mem_used, bytes);
+		uebpf_epoch_reclaim(&rt->epoch);
+		used = atomic_fetch_add(&rt->mem_used, bytes) + bytes;
+		if (used <= rt->mem_limit)
+			return 0;
 		atomic_fetch_sub(&rt->mem_used, bytes);
 		map_warn(map, "needs %llu more bytes, over the runtime's mem_limit of %llu (%llu in use)\n",
 			 (unsigned long long)bytes,
@@ -156,7 +144,8 @@ void uebpf_map_unreserve(void *p, uint64_t bytes)
 #define KNOWN_MAP_FLAGS                                                        \
 	(BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE |           \
 	 BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_ZERO_SEED | BPF_F_RDONLY_PROG |   \
-	 BPF_F_WRONLY_PROG | BPF_F_MMAPABLE | BPF_F_INNER_MAP)
+	 BPF_F_WRONLY_PROG | BPF_F_MMAPABLE | BPF_F_INNER_MAP |               \
+	 BPF_F_PRESERVE_ELEMS)
 
 struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 				   enum bpf_map_type type, const char *name,
@@ -221,6 +210,12 @@ struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 		errno = EINVAL;
 		return NULL;
 	}
+	if (tmpl.map_extra) {
+		/* Only bloom filters (not supported) give it a meaning. */
+		map_warn(&tmpl, "map_extra must be 0 for %s\n", tn);
+		errno = EINVAL;
+		return NULL;
+	}
 	if (inner && type != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
 	    type != BPF_MAP_TYPE_HASH_OF_MAPS) {
 		map_warn(&tmpl, "inner_map is only for ARRAY_OF_MAPS and HASH_OF_MAPS\n");
@@ -235,10 +230,15 @@ struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 		return NULL;
 	}
 	if (inner) {
-		if (inner->inner_map ||
-		    inner->type == BPF_MAP_TYPE_PROG_ARRAY) {
-			map_warn(&tmpl, "inner_map '%s' of type %s cannot be a map-in-map value\n",
-				 inner->name, uebpf_map_type_name(inner->type));
+		if (inner->inner_map) {
+			map_warn(&tmpl, "inner_map '%s' is itself a map-in-map: only one level of nesting is supported\n",
+				 inner->name);
+			errno = EINVAL;
+			return NULL;
+		}
+		if (inner->type == BPF_MAP_TYPE_PROG_ARRAY) {
+			map_warn(&tmpl, "inner_map '%s' is a PROG_ARRAY, which cannot be a map-in-map value\n",
+				 inner->name);
 			errno = ENOTSUPP_ERRNO;
 			return NULL;
 		}
@@ -388,6 +388,25 @@ static size_t host_value_size(const struct uebpf_map *map)
 	return map->value_size;
 }
 
+/* Peek or pop for the host: through a scratch buffer, so that a failure
+ * leaves the caller's buffer as it was (the program-side ops zero it). */
+static int queue_stack_take(struct uebpf_map *map, void *value, bool pop)
+{
+	struct uebpf_epoch_rec *rec;
+	void *tmp = malloc(map->value_size);
+	int err;
+
+	if (!tmp)
+		return -ENOMEM;
+	rec = uebpf_epoch_enter(&map->rt->epoch);
+	err = (int)(pop ? map->ops->pop(map, tmp) : map->ops->peek(map, tmp));
+	uebpf_epoch_exit(rec);
+	if (!err)
+		memcpy(value, tmp, map->value_size);
+	free(tmp);
+	return err;
+}
+
 int uebpf_map_lookup_elem_flags(struct uebpf_map *map, const void *key,
 				void *value, uint64_t flags)
 {
@@ -404,8 +423,7 @@ int uebpf_map_lookup_elem_flags(struct uebpf_map *map, const void *key,
 	if (flags & BPF_F_LOCK)
 		return -EINVAL; /* no bpf_spin_lock in values yet */
 	if (is_queue_stack(map))
-		return map->ops->peek ? (int)map->ops->peek(map, value) :
-					-ENOTSUPP_ERRNO;
+		return queue_stack_take(map, value, false);
 	rec = uebpf_epoch_enter(&map->rt->epoch);
 	if (map_is_percpu(map)) {
 		err = map->ops->percpu_copy(map, key, value);
@@ -414,9 +432,10 @@ int uebpf_map_lookup_elem_flags(struct uebpf_map *map, const void *key,
 	} else if (!map->ops->lookup) {
 		err = -ENOTSUPP_ERRNO;
 	} else {
-		v = map->ops->lookup(map, key);
+		v = map->ops->sys_lookup ? map->ops->sys_lookup(map, key) :
+					   map->ops->lookup(map, key);
 		if (v)
-			memcpy(value, v, map->value_size);
+			map_value_load(value, v, map->value_size);
 		else
 			err = -ENOENT;
 	}
@@ -505,7 +524,7 @@ int uebpf_map_lookup_and_delete_elem(struct uebpf_map *map, const void *key,
 	    atomic_load(&map->frozen))
 		return -EPERM;
 	if (is_queue_stack(map))
-		return (int)map->ops->pop(map, value);
+		return queue_stack_take(map, value, true);
 	if (!key && map->key_size)
 		return -EINVAL;
 	if (!map->ops->lookup_and_delete)
@@ -522,7 +541,7 @@ int uebpf_map_freeze(struct uebpf_map *map)
 
 	if (!map)
 		return -EINVAL;
-	if (map->type == BPF_MAP_TYPE_STRUCT_OPS || is_obj_map(map))
+	if (map->type == BPF_MAP_TYPE_STRUCT_OPS)
 		return -ENOTSUPP_ERRNO;
 	if (map->map_flags & BPF_F_WRONLY)
 		return -EPERM;
@@ -541,6 +560,8 @@ static int batch_check(struct uebpf_map *map, uint32_t *count,
 {
 	if (!map || !count)
 		return -EINVAL;
+	if (!map->ops->batch)
+		return -ENOTSUPP_ERRNO;
 	if (!OPTS_VALID(map->rt, opts, uebpf_map_batch_opts, flags))
 		return -EINVAL;
 	if (OPTS_GET(opts, flags, 0))
@@ -562,14 +583,14 @@ static int lookup_batch(struct uebpf_map *map, void *in_batch, void *out_batch,
 	err = batch_check(map, count, opts);
 	if (err)
 		return err;
-	if (is_queue_stack(map) || !map->ops->get_next_key)
+	if (!map->ops->batch)
 		return -ENOTSUPP_ERRNO;
 	if (map->map_flags & BPF_F_WRONLY)
 		return -EPERM;
 	want = *count;
 	*count = 0;
 	if (!want)
-		return -EINVAL;
+		return 0;
 	if (!keys || !values || !out_batch)
 		return -EINVAL;
 	vsz = host_value_size(map);
@@ -642,8 +663,6 @@ int uebpf_map_update_batch(struct uebpf_map *map, const void *keys,
 	err = batch_check(map, count, opts);
 	if (err)
 		return err;
-	if (is_queue_stack(map))
-		return -ENOTSUPP_ERRNO;
 	want = *count;
 	*count = 0;
 	if (want && (!keys || !values))
@@ -672,7 +691,8 @@ int uebpf_map_delete_batch(struct uebpf_map *map, const void *keys,
 	err = batch_check(map, count, opts);
 	if (err)
 		return err;
-	if (is_queue_stack(map) || !map->ops->delete)
+	if (map->type == BPF_MAP_TYPE_ARRAY ||
+	    map->type == BPF_MAP_TYPE_PERCPU_ARRAY)
 		return -ENOTSUPP_ERRNO;
 	want = *count;
 	*count = 0;

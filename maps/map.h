@@ -48,6 +48,12 @@ struct uebpf_map_ops {
 
 	/* Host side.  NULL where the family has nothing to add to the
 	 * generic wrappers in maps/map.c. */
+	/* A lookup that leaves no trace (an LRU's reference bit is the
+	 * program's business only); NULL: lookup serves. */
+	void *(*sys_lookup)(struct uebpf_map *map, const void *key);
+	/* The type has the kernel's batch operations (hash and array
+	 * maps); delete_batch also needs delete to be meaningful. */
+	bool batch;
 	int (*get_next_key)(struct uebpf_map *map, const void *key,
 			    void *next_key);
 	/* Per-CPU maps: copy all slots out / in, user layout. */
@@ -148,6 +154,63 @@ static inline int map_check_update_flags(uint64_t flags)
 	if (flags & BPF_F_LOCK)
 		return -EINVAL; /* no bpf_spin_lock values yet */
 	return 0;
+}
+
+/* Values shared with running programs are copied word by word with
+ * relaxed atomics: a program may write the same value at the same time,
+ * and torn copies are what the kernel gives too.  The map side is 8-byte
+ * aligned for the 8-byte steps; a misaligned tail falls back to smaller
+ * words, each naturally aligned because values start 8-aligned. */
+static inline void map_value_store(void *map_dst, const void *src, size_t n)
+{
+	unsigned char *d = map_dst;
+	const unsigned char *s = src;
+	uint64_t w;
+	uint32_t h;
+	uint16_t q;
+
+	for (; n >= 8; n -= 8, d += 8, s += 8) {
+		memcpy(&w, s, 8);
+		__atomic_store_n((uint64_t *)d, w, __ATOMIC_RELAXED);
+	}
+	if (n >= 4) {
+		memcpy(&h, s, 4);
+		__atomic_store_n((uint32_t *)d, h, __ATOMIC_RELAXED);
+		n -= 4, d += 4, s += 4;
+	}
+	if (n >= 2) {
+		memcpy(&q, s, 2);
+		__atomic_store_n((uint16_t *)d, q, __ATOMIC_RELAXED);
+		n -= 2, d += 2, s += 2;
+	}
+	if (n)
+		__atomic_store_n(d, *s, __ATOMIC_RELAXED);
+}
+
+static inline void map_value_load(void *dst, const void *map_src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = map_src;
+	uint64_t w;
+	uint32_t h;
+	uint16_t q;
+
+	for (; n >= 8; n -= 8, d += 8, s += 8) {
+		w = __atomic_load_n((const uint64_t *)s, __ATOMIC_RELAXED);
+		memcpy(d, &w, 8);
+	}
+	if (n >= 4) {
+		h = __atomic_load_n((const uint32_t *)s, __ATOMIC_RELAXED);
+		memcpy(d, &h, 4);
+		n -= 4, d += 4, s += 4;
+	}
+	if (n >= 2) {
+		q = __atomic_load_n((const uint16_t *)s, __ATOMIC_RELAXED);
+		memcpy(d, &q, 2);
+		n -= 2, d += 2, s += 2;
+	}
+	if (n)
+		*d = __atomic_load_n(s, __ATOMIC_RELAXED);
 }
 
 #define map_warn(map, fmt, ...)                                                \

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BPF_MAP_TYPE_PROG_ARRAY: the targets of bpf_tail_call().
+ *
+ * The host stores a program by id (the kernel takes a program fd); the map
+ * keeps a reference until the slot is replaced or deleted or the map is
+ * freed.  Host lookups return the id.  Programs read slots with
+ * uebpf_prog_array_get() (maps/array.h); a replaced program is put with
+ * uebpf_prog_put(), whose free waits for the epoch, so a tail call already
+ * on its way still finds it.
+ *
+ * As in the kernel, all programs of one array have the type of the first
+ * one stored; that owner type stays even when the array empties.
+ */
+#include "array.h"
+
+static int prog_array_alloc(const struct uebpf_map *attr,
+			    struct uebpf_map **map)
+{
+	return uebpf_fd_array_alloc(attr, sizeof(struct uebpf_fd_array), map);
+}
+
+static void prog_put(void *p)
+{
+	uebpf_prog_put(p);
+}
+
+static void prog_array_free(struct uebpf_map *map)
+{
+	uebpf_fd_array_free(map, prog_put);
+}
+
+/* The kernel's bpf_prog_map_compatible(), on the one property a program
+ * has here: its type. */
+static int owner_check(struct uebpf_map *map, const struct uebpf_prog *prog)
+{
+	struct uebpf_fd_array *a = (struct uebpf_fd_array *)map;
+	int owner = -1;
+
+	if (prog->type == BPF_PROG_TYPE_EXT) {
+		map_warn(map, "program %u is an extension (BPF_PROG_TYPE_EXT), which cannot be a tail call target\n",
+			 prog->id);
+		return -EINVAL;
+	}
+	if (atomic_compare_exchange_strong(&a->owner, &owner,
+					   (int)prog->type) ||
+	    owner == (int)prog->type)
+		return 0;
+	map_warn(map, "program %u has type %s, but this PROG_ARRAY holds %s programs\n",
+		 prog->id, uebpf_prog_type_name(prog->type),
+		 uebpf_prog_type_name((enum bpf_prog_type)owner));
+	return -EINVAL;
+}
+
+static int prog_array_obj_update(struct uebpf_map *map, const void *key,
+				 uint32_t id, uint64_t flags)
+{
+	struct uebpf_prog *prog, *old;
+	uint32_t i;
+	int err;
+
+	memcpy(&i, key, sizeof(i));
+	if (flags != BPF_ANY)
+		return -EINVAL;
+	if (i >= map->max_entries)
+		return -E2BIG;
+	prog = uebpf_prog_get_by_id_internal(map->rt, id);
+	if (!prog) {
+		/* The kernel's answer to a closed program fd. */
+		map_warn(map, "no program has id %u\n", id);
+		return -EBADF;
+	}
+	err = owner_check(map, prog);
+	if (err) {
+		uebpf_prog_put(prog);
+		return err;
+	}
+	old = uebpf_fd_array_xchg(map, i, prog);
+	if (old)
+		uebpf_prog_put(old);
+	return 0;
+}
+
+static int prog_array_obj_lookup_id(struct uebpf_map *map, const void *key,
+				    uint32_t *id)
+{
+	struct uebpf_prog *prog;
+	uint32_t i;
+
+	memcpy(&i, key, sizeof(i));
+	prog = uebpf_prog_array_get(map, i);
+	if (!prog)
+		return -ENOENT;
+	memcpy(id, &prog->id, sizeof(*id)); /* the host's buffer */
+	return 0;
+}
+
+static long prog_array_delete(struct uebpf_map *map, const void *key)
+{
+	struct uebpf_prog *old;
+	uint32_t i;
+
+	memcpy(&i, key, sizeof(i));
+	if (i >= map->max_entries)
+		return -E2BIG;
+	old = uebpf_fd_array_xchg(map, i, NULL);
+	if (!old)
+		return -ENOENT;
+	uebpf_prog_put(old);
+	return 0;
+}
+
+/* Programs reach a PROG_ARRAY only through bpf_tail_call(); the verifier
+ * refuses the element helpers, these answer if one gets through. */
+static void *prog_array_lookup(struct uebpf_map *map, const void *key)
+{
+	(void)map, (void)key;
+	return NULL;
+}
+
+static long prog_array_update(struct uebpf_map *map, const void *key,
+			      const void *value, uint64_t flags)
+{
+	(void)map, (void)key, (void)value, (void)flags;
+	return -EOPNOTSUPP;
+}
+
+const struct uebpf_map_ops uebpf_prog_array_ops = {
+	.check = uebpf_fd_array_check,
+	.alloc = prog_array_alloc,
+	.free = prog_array_free,
+	.lookup = prog_array_lookup,
+	.update = prog_array_update,
+	.delete = prog_array_delete,
+	.get_next_key = uebpf_array_get_next_key,
+	.obj_update = prog_array_obj_update,
+	.obj_lookup_id = prog_array_obj_lookup_id,
+};
