@@ -129,7 +129,7 @@ check: check-deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-symbols check-man check-abi \
 		check-install check-unit check-conformance check-sanitize \
-		check-fuzz
+		check-stress check-fuzz
 	@echo "make check: all suites passed"
 
 check-unit: $(UNIT_BINS)
@@ -170,6 +170,28 @@ check-install: all
 	@test -e $(STAGE)$(MANDIR)/man7/uebpf.7
 	@test -L $(STAGE)$(LIBDIR)/libuebpf.so.0
 	@echo "install: staged under $(B)/stage, README example built with pkg-config and ran"
+
+# Map stress: workers and a control plane on the same maps, under ASan and
+# UBSan in `make check`, under ThreadSanitizer in `make check-tsan` (with
+# clang: gcc 12 refuses atomic_thread_fence under -fsanitize=thread).
+STRESS_SRC := tests/stress/map_stress.c
+STRESS_DEPS := $(STRESS_SRC) $(LIB_SRCS) $(wildcard lib/*.h vm/*.h maps/*.h include/*.h)
+$(B)/stress/map_stress_asan: $(STRESS_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -o $@ $(STRESS_SRC) $(LIB_SRCS) $(LDLIBS_LIB)
+$(B)/stress/map_stress_tsan: $(STRESS_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=thread -fno-omit-frame-pointer -o $@ $(STRESS_SRC) $(LIB_SRCS) \
+		$(LDLIBS_LIB)
+
+check-stress: $(B)/stress/map_stress_asan
+	$(B)/stress/map_stress_asan 3
+
+check-tsan: $(B)/stress/map_stress_tsan
+	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/map_stress_tsan 3
 
 check-fuzz: $(FUZZ_BINS)
 	@mkdir -p $(B)/fuzz/corpus
@@ -235,8 +257,14 @@ $(BENCH): bench/bench_interp.c $(B)/libuebpf.so include/uebpf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
 
-bench: $(BENCH)
+BENCH_MAPS := $(B)/bench/bench_maps
+$(BENCH_MAPS): bench/bench_maps.c $(A) include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(A) $(LDLIBS_LIB) $$(pkg-config --libs libbpf)
+
+bench: $(BENCH) $(BENCH_MAPS)
 	$(BENCH)
+	$(BENCH_MAPS)
 
 # ---- install --------------------------------------------------------------
 

@@ -194,7 +194,7 @@ struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 	if (!ops) {
 		map_warn(&tmpl, "map type %s (%d) is not supported by libuebpf\n",
 			 tn ? tn : "unknown", type);
-		errno = tn ? EOPNOTSUPP : EINVAL;
+		errno = tn && type != BPF_MAP_TYPE_UNSPEC ? EOPNOTSUPP : EINVAL;
 		return NULL;
 	}
 	if (tmpl.map_flags & ~KNOWN_MAP_FLAGS) {
@@ -543,10 +543,12 @@ int uebpf_map_freeze(struct uebpf_map *map)
 		return -EINVAL;
 	if (map->type == BPF_MAP_TYPE_STRUCT_OPS)
 		return -ENOTSUPP_ERRNO;
-	if (map->map_flags & BPF_F_WRONLY)
+	/* Freezing takes write permission, which a read-only or an already
+	 * frozen map no longer grants (the kernel's map_get_sys_perms). */
+	if (map->map_flags & BPF_F_RDONLY)
 		return -EPERM;
 	if (!atomic_compare_exchange_strong(&map->frozen, &was, true))
-		return -EBUSY;
+		return -EPERM;
 	return 0;
 }
 
@@ -555,6 +557,15 @@ int uebpf_map_freeze(struct uebpf_map *map)
  * token (in_batch/out_batch) is a key, key_size bytes.
  */
 
+static bool is_hash_family(const struct uebpf_map *map)
+{
+	return map->type == BPF_MAP_TYPE_HASH ||
+	       map->type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       map->type == BPF_MAP_TYPE_LRU_HASH ||
+	       map->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* Checks made before *count is touched, as the kernel makes them. */
 static int batch_check(struct uebpf_map *map, uint32_t *count,
 		       const struct uebpf_map_batch_opts *opts)
 {
@@ -564,10 +575,13 @@ static int batch_check(struct uebpf_map *map, uint32_t *count,
 		return -ENOTSUPP_ERRNO;
 	if (!OPTS_VALID(map->rt, opts, uebpf_map_batch_opts, flags))
 		return -EINVAL;
-	if (OPTS_GET(opts, flags, 0))
+	/* Only the hash tables' batch code looks at (and refuses) flags. */
+	if (OPTS_GET(opts, flags, 0) && is_hash_family(map))
 		return -EINVAL;
 	if (OPTS_GET(opts, elem_flags, 0) & ~(uint64_t)BPF_F_LOCK)
 		return -EINVAL;
+	if (OPTS_GET(opts, elem_flags, 0) & BPF_F_LOCK)
+		return -EINVAL; /* no bpf_spin_lock in values yet */
 	return 0;
 }
 
@@ -601,14 +615,20 @@ static int lookup_batch(struct uebpf_map *map, void *in_batch, void *out_batch,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = uebpf_map_get_next_key(map, in_batch, next);
-	while (!err && n < want) {
+	/* The kernel's order: an exactly filled batch returns 0, and only
+	 * running out of keys (possibly on the next call) says -ENOENT. */
+	err = 0;
+	while (n < want) {
+		err = uebpf_map_get_next_key(map, n ? cur : in_batch, next);
+		if (err)
+			break;
 		err = uebpf_map_lookup_elem_flags(map, next,
 						  (uint8_t *)values + n * vsz,
 						  OPTS_GET(opts, elem_flags, 0));
 		if (err == -ENOENT) { /* deleted meanwhile: skip it */
 			memcpy(cur, next, ksz);
-			err = uebpf_map_get_next_key(map, cur, next);
+			if (!n)
+				in_batch = cur;
 			continue;
 		}
 		if (err)
@@ -616,7 +636,6 @@ static int lookup_batch(struct uebpf_map *map, void *in_batch, void *out_batch,
 		memcpy((uint8_t *)keys + n * ksz, next, ksz);
 		memcpy(cur, next, ksz);
 		n++;
-		err = uebpf_map_get_next_key(map, cur, next);
 		if (delete)
 			uebpf_map_delete_elem(map, cur);
 	}
