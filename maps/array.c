@@ -346,3 +346,61 @@ void *uebpf_fd_array_xchg(struct uebpf_map *map, uint32_t index, void *obj)
 	return atomic_exchange_explicit(&a->slots[index], obj,
 					memory_order_acq_rel);
 }
+
+int uebpf_fd_array_update(struct uebpf_map *map, const void *key, uint32_t id,
+			  uint64_t flags,
+			  const struct uebpf_fd_array_objs *objs)
+{
+	uint32_t i = key_index(key);
+	void *obj, *old;
+	int err;
+
+	if (flags != BPF_ANY)
+		return -EINVAL;
+	if (i >= map->max_entries)
+		return -E2BIG;
+	obj = objs->get_by_id(map->rt, id);
+	if (!obj) {
+		/* The kernel's answer to a closed fd. */
+		map_warn(map, "no %s has id %u\n", objs->what, id);
+		return -EBADF;
+	}
+	err = objs->fits(map, obj);
+	if (err) {
+		objs->put(obj);
+		return err;
+	}
+	old = uebpf_fd_array_xchg(map, i, obj);
+	if (old)
+		objs->put(old);
+	return 0;
+}
+
+int uebpf_fd_array_lookup_id(struct uebpf_map *map, const void *key,
+			     uint32_t *id,
+			     const struct uebpf_fd_array_objs *objs)
+{
+	void *obj = uebpf_fd_array_get(map, key_index(key));
+	uint32_t obj_id;
+
+	if (!obj)
+		return -ENOENT;
+	obj_id = objs->id(obj);
+	memcpy(id, &obj_id, sizeof(*id)); /* the host's buffer */
+	return 0;
+}
+
+long uebpf_fd_array_delete(struct uebpf_map *map, const void *key,
+			   const struct uebpf_fd_array_objs *objs)
+{
+	uint32_t i = key_index(key);
+	void *old;
+
+	if (i >= map->max_entries)
+		return -E2BIG;
+	old = uebpf_fd_array_xchg(map, i, NULL);
+	if (!old)
+		return -ENOENT;
+	objs->put(old);
+	return 0;
+}

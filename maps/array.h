@@ -53,16 +53,22 @@ static inline void *uebpf_array_base(struct uebpf_map *map,
 	return a->base;
 }
 
-/* For bpf_tail_call(): the program at index, or NULL.  Lock-free; the
- * caller is in an epoch section, which keeps a replaced program alive. */
-static inline struct uebpf_prog *uebpf_prog_array_get(struct uebpf_map *map,
-						      uint32_t index)
+/* What a PROG_ARRAY or ARRAY_OF_MAPS holds at index, or NULL.  Lock-free;
+ * the caller is in an epoch section, which keeps a replaced object alive. */
+static inline void *uebpf_fd_array_get(struct uebpf_map *map, uint32_t index)
 {
 	struct uebpf_fd_array *a = (struct uebpf_fd_array *)map;
 
-	if (index >= map->max_entries)
+	if (unlikely(index >= map->max_entries))
 		return NULL;
 	return atomic_load_explicit(&a->slots[index], memory_order_acquire);
+}
+
+/* For bpf_tail_call(): the program at index, or NULL. */
+static inline struct uebpf_prog *uebpf_prog_array_get(struct uebpf_map *map,
+						      uint32_t index)
+{
+	return uebpf_fd_array_get(map, index);
 }
 
 /* ---- shared by the array families (maps/array.c) ---------------------- */
@@ -85,5 +91,33 @@ void uebpf_fd_array_free(struct uebpf_map *map, void (*put)(void *))
 /* Stores obj (may be NULL) at index; returns what was there. */
 void *uebpf_fd_array_xchg(struct uebpf_map *map, uint32_t index, void *obj)
 	UEBPF_HIDDEN;
+
+/* What the slots of a PROG_ARRAY or ARRAY_OF_MAPS hold, for the host's
+ * calls below (the kernel's map_fd_get_ptr and map_fd_put_ptr). */
+struct uebpf_fd_array_objs {
+	const char *what; /* "program", "map": for the log */
+	/* A new reference to the object with this id, or NULL. */
+	void *(*get_by_id)(struct uebpf_runtime *rt, uint32_t id);
+	/* 0 if obj may be stored in map, else -errno with the reason logged. */
+	int (*fits)(struct uebpf_map *map, void *obj);
+	void (*put)(void *obj);
+	uint32_t (*id)(const void *obj);
+};
+
+/* The host's update by id, as the kernel's bpf_fd_array_map_update_elem():
+ * BPF_ANY only, then the index, then the object; the slot then holds the
+ * new object's reference, and the one it held before is put. */
+int uebpf_fd_array_update(struct uebpf_map *map, const void *key, uint32_t id,
+			  uint64_t flags,
+			  const struct uebpf_fd_array_objs *objs) UEBPF_HIDDEN;
+/* The host's lookup: the id of what the slot holds, or -ENOENT. */
+int uebpf_fd_array_lookup_id(struct uebpf_map *map, const void *key,
+			     uint32_t *id,
+			     const struct uebpf_fd_array_objs *objs)
+	UEBPF_HIDDEN;
+/* Empties the slot and puts what it held: -E2BIG past the end, -ENOENT if
+ * it was empty. */
+long uebpf_fd_array_delete(struct uebpf_map *map, const void *key,
+			   const struct uebpf_fd_array_objs *objs) UEBPF_HIDDEN;
 
 #endif /* UEBPF_MAPS_ARRAY_H */

@@ -82,68 +82,53 @@ static void aom_free(struct uebpf_map *map)
 	uebpf_fd_array_free(map, map_put);
 }
 
+static void *map_get(struct uebpf_runtime *rt, uint32_t id)
+{
+	return uebpf_map_get_by_id_internal(rt, id);
+}
+
+/* uebpf_map_compatible_inner() logs why not. */
+static int map_fits(struct uebpf_map *map, void *inner)
+{
+	return uebpf_map_compatible_inner(map->inner_map, inner) ? 0 : -EINVAL;
+}
+
+static uint32_t map_id(const void *p)
+{
+	return ((const struct uebpf_map *)p)->id;
+}
+
+static const struct uebpf_fd_array_objs inner_maps = {
+	.what = "map",
+	.get_by_id = map_get,
+	.fits = map_fits,
+	.put = map_put,
+	.id = map_id,
+};
+
 static int aom_obj_update(struct uebpf_map *map, const void *key, uint32_t id,
 			  uint64_t flags)
 {
-	struct uebpf_map *inner, *old;
-	uint32_t i;
-
-	memcpy(&i, key, sizeof(i));
-	if (flags != BPF_ANY)
-		return -EINVAL;
-	if (i >= map->max_entries)
-		return -E2BIG;
-	inner = uebpf_map_get_by_id_internal(map->rt, id);
-	if (!inner) {
-		/* The kernel's answer to a closed map fd. */
-		map_warn(map, "no map has id %u\n", id);
-		return -EBADF;
-	}
-	if (!uebpf_map_compatible_inner(map->inner_map, inner)) {
-		uebpf_map_put(inner);
-		return -EINVAL;
-	}
-	old = uebpf_fd_array_xchg(map, i, inner);
-	if (old)
-		uebpf_map_put(old);
-	return 0;
+	return uebpf_fd_array_update(map, key, id, flags, &inner_maps);
 }
 
 static void *aom_lookup(struct uebpf_map *map, const void *key)
 {
-	struct uebpf_fd_array *a = (struct uebpf_fd_array *)map;
 	uint32_t i;
 
 	memcpy(&i, key, sizeof(i));
-	if (unlikely(i >= map->max_entries))
-		return NULL;
-	return atomic_load_explicit(&a->slots[i], memory_order_acquire);
+	return uebpf_fd_array_get(map, i);
 }
 
 static int aom_obj_lookup_id(struct uebpf_map *map, const void *key,
 			     uint32_t *id)
 {
-	struct uebpf_map *inner = aom_lookup(map, key);
-
-	if (!inner)
-		return -ENOENT;
-	memcpy(id, &inner->id, sizeof(*id)); /* the host's buffer */
-	return 0;
+	return uebpf_fd_array_lookup_id(map, key, id, &inner_maps);
 }
 
 static long aom_delete(struct uebpf_map *map, const void *key)
 {
-	struct uebpf_map *old;
-	uint32_t i;
-
-	memcpy(&i, key, sizeof(i));
-	if (i >= map->max_entries)
-		return -E2BIG;
-	old = uebpf_fd_array_xchg(map, i, NULL);
-	if (!old)
-		return -ENOENT;
-	uebpf_map_put(old);
-	return 0;
+	return uebpf_fd_array_delete(map, key, &inner_maps);
 }
 
 /* Programs only look inner maps up; the verifier refuses updates. */

@@ -862,6 +862,37 @@ static long percpu_update_elem(struct htab *h, const void *key,
 static struct uebpf_lru_node *lru_pop(struct htab *h, unsigned int s,
 				      struct htab_elem *owner);
 
+/* A fresh element for key with its LRU node (which may evict), value
+ * copied in unless NULL; NULL when either cannot be had: -ENOMEM. */
+static struct htab_elem *lru_elem_alloc(struct htab *h, unsigned int s,
+					const void *key, uint32_t hash,
+					const void *value)
+{
+	struct htab_elem *e = elem_alloc(h, s);
+	struct uebpf_lru_node *node;
+
+	if (!e)
+		return NULL;
+	elem_set_key(h, e, key, hash);
+	if (value)
+		copy_small(elem_val(h, e), value, h->vcopy);
+	node = lru_pop(h, s, e);
+	if (!node) {
+		elem_unused(h, s, e);
+		pool_maybe_flush(h->pool, s);
+		return NULL;
+	}
+	e->node = node;
+	return e;
+}
+
+/* Gives back an element of lru_elem_alloc() that was never published. */
+static void lru_elem_unused(struct htab *h, unsigned int s, struct htab_elem *e)
+{
+	uebpf_lru_push_free(&h->lru, e->node);
+	elem_unused(h, s, e);
+}
+
 /* LRU_HASH: the kernel's order: a node first (which may evict), then the
  * bucket; an update of an existing key marks the new element used. */
 static long lru_update_elem(struct htab *h, const void *key, const void *value,
@@ -869,7 +900,6 @@ static long lru_update_elem(struct htab *h, const void *key, const void *value,
 {
 	unsigned int s = map_this_cpu(&h->map);
 	struct htab_elem *e, *old, *head;
-	struct uebpf_lru_node *node;
 	_Atomic uintptr_t *b;
 	uint32_t hash;
 	int err;
@@ -877,18 +907,9 @@ static long lru_update_elem(struct htab *h, const void *key, const void *value,
 	if (flags > BPF_EXIST)
 		return -EINVAL;
 	hash = htab_hash(h, key);
-	e = elem_alloc(h, s);
+	e = lru_elem_alloc(h, s, key, hash, value);
 	if (!e)
 		return -ENOMEM;
-	elem_set_key(h, e, key, hash);
-	copy_small(elem_val(h, e), value, h->vcopy);
-	node = lru_pop(h, s, e);
-	if (!node) {
-		elem_unused(h, s, e);
-		pool_maybe_flush(h->pool, s);
-		return -ENOMEM;
-	}
-	e->node = node;
 
 	b = bucket_of(h, hash);
 	head = bucket_lock(b);
@@ -903,12 +924,10 @@ static long lru_update_elem(struct htab *h, const void *key, const void *value,
 		head = e;
 	}
 	bucket_unlock(b, head);
-	if (err) {
-		uebpf_lru_push_free(&h->lru, node);
-		elem_unused(h, s, e);
-	} else if (old) {
+	if (err)
+		lru_elem_unused(h, s, e);
+	else if (old)
 		elem_unlinked(h, s, old);
-	}
 	pool_maybe_flush(h->pool, s);
 	return err;
 }
@@ -921,7 +940,6 @@ static long lru_percpu_update_elem(struct htab *h, const void *key,
 {
 	unsigned int s = map_this_cpu(&h->map);
 	struct htab_elem *e = NULL, *old, *head;
-	struct uebpf_lru_node *node = NULL;
 	_Atomic uintptr_t *b;
 	uint32_t hash;
 	int err;
@@ -930,17 +948,9 @@ static long lru_percpu_update_elem(struct htab *h, const void *key,
 		return -EINVAL;
 	hash = htab_hash(h, key);
 	if (flags != BPF_EXIST) {
-		e = elem_alloc(h, s);
+		e = lru_elem_alloc(h, s, key, hash, NULL);
 		if (!e)
 			return -ENOMEM;
-		elem_set_key(h, e, key, hash);
-		node = lru_pop(h, s, e);
-		if (!node) {
-			elem_unused(h, s, e);
-			pool_maybe_flush(h->pool, s);
-			return -ENOMEM;
-		}
-		e->node = node;
 	}
 	b = bucket_of(h, hash);
 	head = bucket_lock(b);
@@ -956,10 +966,8 @@ static long lru_percpu_update_elem(struct htab *h, const void *key,
 		e = NULL;
 	}
 	bucket_unlock(b, head);
-	if (e) {
-		uebpf_lru_push_free(&h->lru, node);
-		elem_unused(h, s, e);
-	}
+	if (e)
+		lru_elem_unused(h, s, e);
 	pool_maybe_flush(h->pool, s);
 	return err;
 }

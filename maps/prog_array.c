@@ -32,9 +32,10 @@ static void prog_array_free(struct uebpf_map *map)
 
 /* The kernel's bpf_prog_map_compatible(), on the one property a program
  * has here: its type. */
-static int owner_check(struct uebpf_map *map, const struct uebpf_prog *prog)
+static int owner_check(struct uebpf_map *map, void *obj)
 {
 	struct uebpf_fd_array *a = (struct uebpf_fd_array *)map;
+	const struct uebpf_prog *prog = obj;
 	int owner = -1;
 
 	if (prog->type == BPF_PROG_TYPE_EXT) {
@@ -52,62 +53,39 @@ static int owner_check(struct uebpf_map *map, const struct uebpf_prog *prog)
 	return -EINVAL;
 }
 
+static void *prog_get(struct uebpf_runtime *rt, uint32_t id)
+{
+	return uebpf_prog_get_by_id_internal(rt, id);
+}
+
+static uint32_t prog_id(const void *p)
+{
+	return ((const struct uebpf_prog *)p)->id;
+}
+
+static const struct uebpf_fd_array_objs progs = {
+	.what = "program",
+	.get_by_id = prog_get,
+	.fits = owner_check,
+	.put = prog_put,
+	.id = prog_id,
+};
+
 static int prog_array_obj_update(struct uebpf_map *map, const void *key,
 				 uint32_t id, uint64_t flags)
 {
-	struct uebpf_prog *prog, *old;
-	uint32_t i;
-	int err;
-
-	memcpy(&i, key, sizeof(i));
-	if (flags != BPF_ANY)
-		return -EINVAL;
-	if (i >= map->max_entries)
-		return -E2BIG;
-	prog = uebpf_prog_get_by_id_internal(map->rt, id);
-	if (!prog) {
-		/* The kernel's answer to a closed program fd. */
-		map_warn(map, "no program has id %u\n", id);
-		return -EBADF;
-	}
-	err = owner_check(map, prog);
-	if (err) {
-		uebpf_prog_put(prog);
-		return err;
-	}
-	old = uebpf_fd_array_xchg(map, i, prog);
-	if (old)
-		uebpf_prog_put(old);
-	return 0;
+	return uebpf_fd_array_update(map, key, id, flags, &progs);
 }
 
 static int prog_array_obj_lookup_id(struct uebpf_map *map, const void *key,
 				    uint32_t *id)
 {
-	struct uebpf_prog *prog;
-	uint32_t i;
-
-	memcpy(&i, key, sizeof(i));
-	prog = uebpf_prog_array_get(map, i);
-	if (!prog)
-		return -ENOENT;
-	memcpy(id, &prog->id, sizeof(*id)); /* the host's buffer */
-	return 0;
+	return uebpf_fd_array_lookup_id(map, key, id, &progs);
 }
 
 static long prog_array_delete(struct uebpf_map *map, const void *key)
 {
-	struct uebpf_prog *old;
-	uint32_t i;
-
-	memcpy(&i, key, sizeof(i));
-	if (i >= map->max_entries)
-		return -E2BIG;
-	old = uebpf_fd_array_xchg(map, i, NULL);
-	if (!old)
-		return -ENOENT;
-	uebpf_prog_put(old);
-	return 0;
+	return uebpf_fd_array_delete(map, key, &progs);
 }
 
 /* Programs reach a PROG_ARRAY only through bpf_tail_call(); the verifier

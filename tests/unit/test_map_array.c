@@ -6,135 +6,17 @@
  * element semantics, the per-CPU user layout, memory accounting, and
  * readers, a writer and an iterator at once.
  */
-#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "uebpf.h"
+#include "map_test.h"
 #include "../../maps/array.h"
 
 #define ENOTSUPP_ 524
 
 /* ---- helpers ------------------------------------------------------------- */
-
-struct logcap {
-	char text[16384];
-};
-
-static void cap_fn(enum uebpf_log_level level, const char *msg, void *ctx)
-{
-	struct logcap *c = ctx;
-	size_t len = strlen(c->text);
-
-	(void)level;
-	snprintf(c->text + len, sizeof(c->text) - len, "%s", msg);
-}
-
-static struct logcap cap;
-
-static struct uebpf_runtime *rt_new(unsigned int nr_cpus, uint64_t mem_limit)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = nr_cpus,
-		   .mem_limit = mem_limit, .log_fn = cap_fn, .log_ctx = &cap);
-	struct uebpf_runtime *rt;
-
-	cap.text[0] = '\0';
-	rt = uebpf_runtime_new(&o);
-	assert_non_null(rt);
-	return rt;
-}
-
-static void assert_logged(const char *needle)
-{
-	if (!strstr(cap.text, needle))
-		fail_msg("log does not contain \"%s\"; log was: \"%s\"", needle,
-			 cap.text);
-}
-
-/*
- * Frees what the last puts retired.  uebpf_epoch_retire() reclaims on
- * every 64th pending retirement, and with no reader active a reclaim
- * frees everything; tiny maps put here provide the retirements.
- */
-static void drain(struct uebpf_runtime *rt)
-{
-	int guard = 0;
-
-	while (rt->epoch.nr_retired && guard++ < 100000) {
-		struct uebpf_map *m = uebpf_map_create(
-			rt, BPF_MAP_TYPE_ARRAY, "drain", 4, 4, 1, NULL);
-
-		assert_non_null(m);
-		uebpf_map_put(m);
-	}
-	assert_int_equal(rt->epoch.nr_retired, 0);
-}
-
-static void rt_free(struct uebpf_runtime *rt)
-{
-	drain(rt);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	uebpf_runtime_free(rt);
-}
-
-static struct uebpf_map *create(struct uebpf_runtime *rt,
-				enum bpf_map_type type, uint32_t key_size,
-				uint32_t value_size, uint32_t max_entries,
-				uint32_t flags)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags);
-
-	return uebpf_map_create(rt, type, "t", key_size, value_size,
-				max_entries, &o);
-}
-
-/* Creation must fail with err; the log must say why. */
-static void create_fails(struct uebpf_runtime *rt, enum bpf_map_type type,
-			 uint32_t key_size, uint32_t value_size,
-			 uint32_t max_entries, uint32_t flags, int err,
-			 const char *why)
-{
-	struct uebpf_map *m;
-
-	cap.text[0] = '\0';
-	errno = 0;
-	m = create(rt, type, key_size, value_size, max_entries, flags);
-	if (m)
-		fail_msg("%s key %u value %u max %u flags 0x%x: created",
-			 uebpf_map_type_name(type), key_size, value_size,
-			 max_entries, flags);
-	if (errno != err)
-		fail_msg("%s key %u value %u max %u flags 0x%x: errno %d, want %d",
-			 uebpf_map_type_name(type), key_size, value_size,
-			 max_entries, flags, errno, err);
-	if (why)
-		assert_logged(why);
-}
-
-static void create_ok(struct uebpf_runtime *rt, enum bpf_map_type type,
-		      uint32_t value_size, uint32_t max_entries, uint32_t flags)
-{
-	struct uebpf_map *m = create(rt, type, 4, value_size, max_entries,
-				     flags);
-
-	if (!m)
-		fail_msg("%s value %u max %u flags 0x%x: errno %d; log: %s",
-			 uebpf_map_type_name(type), value_size, max_entries,
-			 flags, errno, cap.text);
-	assert_int_equal(uebpf_map_flags(m), flags);
-	uebpf_map_put(m);
-}
 
 static uint64_t now_ns(void)
 {
@@ -153,17 +35,6 @@ static uint64_t rss_bytes(void)
 	assert_int_equal(fscanf(f, "%lu %lu", &size, &resident), 2);
 	fclose(f);
 	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
-static void *prog_lookup(struct uebpf_map *m, uint32_t k)
-{
-	return m->ops->lookup(m, &k);
-}
-
-static long prog_update(struct uebpf_map *m, uint32_t k, const void *v,
-			uint64_t flags)
-{
-	return m->ops->update(m, &k, v, flags);
 }
 
 /* ---- creation ------------------------------------------------------------ */
@@ -200,18 +71,18 @@ static void test_create_checks(void **state)
 			     NULL);
 		create_fails(rt, t, 4, 4, 1, 1u << 30, EINVAL, NULL);
 
-		create_ok(rt, t, 4, 1, 0);
-		create_ok(rt, t, 1, 1, BPF_F_RDONLY);
-		create_ok(rt, t, 3, 7, BPF_F_WRONLY);
-		create_ok(rt, t, 4, 1, BPF_F_RDONLY_PROG);
-		create_ok(rt, t, 4, 1, BPF_F_WRONLY_PROG);
+		create_ok(rt, t, 4, 4, 1, 0);
+		create_ok(rt, t, 4, 1, 1, BPF_F_RDONLY);
+		create_ok(rt, t, 4, 3, 7, BPF_F_WRONLY);
+		create_ok(rt, t, 4, 4, 1, BPF_F_RDONLY_PROG);
+		create_ok(rt, t, 4, 4, 1, BPF_F_WRONLY_PROG);
 	}
 	/* Only ARRAY is mmapable, can be a flexible inner map, and takes a
 	 * NUMA node; the kernel's per-CPU allocator has none. */
-	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 1, BPF_F_MMAPABLE);
-	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 1, BPF_F_INNER_MAP);
-	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 1, BPF_F_NUMA_NODE);
-	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 1,
+	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_MMAPABLE);
+	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_INNER_MAP);
+	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 4, 1, BPF_F_NUMA_NODE);
+	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 4, 1,
 		  BPF_F_MMAPABLE | BPF_F_INNER_MAP | BPF_F_NUMA_NODE |
 			  BPF_F_RDONLY_PROG);
 	create_fails(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 1, BPF_F_MMAPABLE,
@@ -221,12 +92,12 @@ static void test_create_checks(void **state)
 	create_fails(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 1, BPF_F_NUMA_NODE,
 		     EINVAL, "BPF_F_NUMA_NODE");
 	/* Per-CPU values: at most PCPU_MIN_UNIT_SIZE once rounded up. */
-	create_ok(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 32768, 2, 0);
-	create_ok(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 32761, 2, 0);
+	create_ok(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 32768, 2, 0);
+	create_ok(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 32761, 2, 0);
 	create_fails(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 32769, 1, 0, E2BIG,
 		     "per-CPU values are at most 32768");
-	create_ok(rt, BPF_MAP_TYPE_ARRAY, 32769, 2, 0);
-	create_ok(rt, BPF_MAP_TYPE_ARRAY, 1 << 20, 2, 0);
+	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 32769, 2, 0);
+	create_ok(rt, BPF_MAP_TYPE_ARRAY, 4, 1 << 20, 2, 0);
 	rt_free(rt);
 }
 
@@ -661,15 +532,6 @@ static void test_percpu_layout(void **state)
 #define C_ENTRIES 64
 #define C_VALUE 16 /* two 8-byte words */
 
-/* cmocka's asserts jump back to the test: threads count failures. */
-static atomic_int thread_failures;
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond) && atomic_fetch_add(&thread_failures, 1) < 5)    \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,       \
-				__LINE__, #cond);                              \
-	} while (0)
-
 struct cshared {
 	struct uebpf_map *m;
 	atomic_bool stop;
@@ -756,22 +618,13 @@ static void test_concurrency(void **state)
 {
 	struct uebpf_runtime *rt = rt_new(4, 0);
 	struct cshared s = { 0 };
-	pthread_t th[6];
 	uint64_t sum = 0, v[2];
 	uint32_t k;
-	int i;
 
 	(void)state;
 	s.m = create(rt, BPF_MAP_TYPE_ARRAY, 4, C_VALUE, C_ENTRIES, 0);
 	assert_non_null(s.m);
-	for (i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, c_reader, &s), 0);
-	assert_int_equal(pthread_create(&th[4], NULL, c_writer, &s), 0);
-	assert_int_equal(pthread_create(&th[5], NULL, c_iterator, &s), 0);
-	usleep(1000 * 1000);
-	atomic_store(&s.stop, true);
-	for (i = 0; i < 6; i++)
-		pthread_join(th[i], NULL);
+	run_threads(c_reader, c_writer, c_iterator, &s, &s.stop, 1000);
 	assert_int_equal(atomic_load(&thread_failures), 0);
 	print_message("1 s: %lu program writes, %lu reads, %lu host updates, %lu walks\n",
 		      atomic_load(&s.adds), atomic_load(&s.reads),

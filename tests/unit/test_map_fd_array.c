@@ -6,144 +6,13 @@
  * run from a helper inside uebpf_prog_run(), that is inside the epoch
  * section a real program runs in.
  */
-#include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "uebpf.h"
-#include "insn.h"
+#include "map_test.h"
 #include "../../maps/array.h"
 
-/* A helper id no kernel helper uses: the tests' program-side code. */
-#define TEST_HELPER 1000
-
 /* ---- helpers ------------------------------------------------------------- */
-
-struct logcap {
-	char text[16384];
-};
-
-static void cap_fn(enum uebpf_log_level level, const char *msg, void *ctx)
-{
-	struct logcap *c = ctx;
-	size_t len = strlen(c->text);
-
-	(void)level;
-	snprintf(c->text + len, sizeof(c->text) - len, "%s", msg);
-}
-
-static struct logcap cap;
-
-static struct uebpf_runtime *rt_new(unsigned int nr_cpus)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = nr_cpus, .log_fn = cap_fn,
-		   .log_ctx = &cap);
-	struct uebpf_runtime *rt;
-
-	cap.text[0] = '\0';
-	rt = uebpf_runtime_new(&o);
-	assert_non_null(rt);
-	return rt;
-}
-
-static void assert_logged(const char *needle)
-{
-	if (!strstr(cap.text, needle))
-		fail_msg("log does not contain \"%s\"; log was: \"%s\"", needle,
-			 cap.text);
-}
-
-/* Frees what the last puts retired: uebpf_epoch_retire() reclaims on
- * every 64th pending retirement, and with no reader active a reclaim
- * frees everything; tiny maps put here provide the retirements. */
-static void drain(struct uebpf_runtime *rt)
-{
-	int guard = 0;
-
-	while (rt->epoch.nr_retired && guard++ < 100000) {
-		struct uebpf_map *m = uebpf_map_create(
-			rt, BPF_MAP_TYPE_ARRAY, "drain", 4, 4, 1, NULL);
-
-		assert_non_null(m);
-		uebpf_map_put(m);
-	}
-	assert_int_equal(rt->epoch.nr_retired, 0);
-}
-
-/* Everything the test made must be gone: no memory charged, and the
- * runtime finds no map or program id still held. */
-static void rt_free(struct uebpf_runtime *rt)
-{
-	drain(rt);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	cap.text[0] = '\0';
-	uebpf_runtime_free(rt);
-	if (strstr(cap.text, "still held"))
-		fail_msg("leaked: %s", cap.text);
-}
-
-static struct uebpf_map *create(struct uebpf_runtime *rt,
-				enum bpf_map_type type, uint32_t value_size,
-				uint32_t max_entries, uint32_t flags,
-				struct uebpf_map *inner)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags,
-		   .inner_map = inner);
-
-	return uebpf_map_create(rt, type, "t", 4, value_size, max_entries, &o);
-}
-
-static void create_fails(struct uebpf_runtime *rt, enum bpf_map_type type,
-			 uint32_t key_size, uint32_t value_size,
-			 uint32_t max_entries, uint32_t flags,
-			 struct uebpf_map *inner, int err, const char *why)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags,
-		   .inner_map = inner);
-	struct uebpf_map *m;
-
-	cap.text[0] = '\0';
-	errno = 0;
-	m = uebpf_map_create(rt, type, "t", key_size, value_size, max_entries,
-			     &o);
-	if (m)
-		fail_msg("%s key %u value %u max %u flags 0x%x: created",
-			 uebpf_map_type_name(type), key_size, value_size,
-			 max_entries, flags);
-	if (errno != err)
-		fail_msg("%s key %u value %u max %u flags 0x%x: errno %d, want %d",
-			 uebpf_map_type_name(type), key_size, value_size,
-			 max_entries, flags, errno, err);
-	if (why)
-		assert_logged(why);
-}
-
-static struct uebpf_prog *load_ret(struct uebpf_runtime *rt, int32_t r0)
-{
-	const struct bpf_insn insns[] = { MOV64_IMM(0, r0), EXIT() };
-	struct uebpf_prog *p;
-
-	p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 2, NULL);
-	assert_non_null(p);
-	return p;
-}
-
-static int64_t run(struct uebpf_prog *p)
-{
-	uint64_t r0 = 0;
-
-	assert_int_equal(uebpf_prog_run(p, NULL, 0, &r0), 0);
-	return (int64_t)r0;
-}
 
 static int update_id(struct uebpf_map *m, uint32_t k, uint32_t id,
 		     uint64_t flags)
@@ -151,66 +20,12 @@ static int update_id(struct uebpf_map *m, uint32_t k, uint32_t id,
 	return uebpf_map_update_elem(m, &k, &id, flags);
 }
 
-static int lookup_id(struct uebpf_map *m, uint32_t k, uint32_t *id)
-{
-	return uebpf_map_lookup_elem(m, &k, id);
-}
-
-static int delete_key(struct uebpf_map *m, uint32_t k)
-{
-	return uebpf_map_delete_elem(m, &k);
-}
-
-static void *prog_lookup(struct uebpf_map *m, uint32_t k)
-{
-	return m->ops->lookup(m, &k);
-}
-
-/* Runs fn(arg) as a helper of a program, inside the run's epoch
- * section. */
-typedef void (*in_prog_fn)(void *arg);
-struct in_prog {
-	in_prog_fn fn;
-	void *arg;
-};
-
-static uint64_t in_prog_helper(uint64_t r1, uint64_t r2, uint64_t r3,
-			       uint64_t r4, uint64_t r5,
-			       struct uebpf_run_ctx *ctx)
-{
-	struct in_prog *ip = (struct in_prog *)(uintptr_t)r1;
-
-	(void)r2, (void)r3, (void)r4, (void)r5, (void)ctx;
-	ip->fn(ip->arg);
-	return 0;
-}
-
-static struct uebpf_prog *load_helper_prog(struct uebpf_runtime *rt)
-{
-	const struct bpf_insn insns[] = { CALL_HELPER(TEST_HELPER), EXIT() };
-	struct uebpf_prog *p;
-
-	rt->helpers[TEST_HELPER].fn = in_prog_helper;
-	rt->helpers[TEST_HELPER].name = "test_in_prog";
-	p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 2, NULL);
-	assert_non_null(p);
-	return p;
-}
-
-static void run_in_prog(struct uebpf_prog *p, in_prog_fn fn, void *arg)
-{
-	struct in_prog ip = { fn, arg };
-	uint64_t r0;
-
-	assert_int_equal(uebpf_prog_run(p, &ip, sizeof(ip), &r0), 0);
-}
-
 /* ---- creation ------------------------------------------------------------ */
 
 static void test_create_checks(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
-	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 8, 4, 0, NULL);
+	struct uebpf_runtime *rt = rt_new(2, 0);
+	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
 	const enum bpf_map_type types[] = { BPF_MAP_TYPE_PROG_ARRAY,
 					    BPF_MAP_TYPE_ARRAY_OF_MAPS };
 	const uint32_t ok_flags[] = { 0, BPF_F_NUMA_NODE, BPF_F_RDONLY,
@@ -224,25 +39,25 @@ static void test_create_checks(void **state)
 		struct uebpf_map *in = t == BPF_MAP_TYPE_ARRAY_OF_MAPS ? tmpl :
 									 NULL;
 
-		create_fails(rt, t, 4, 8, 4, 0, in, EINVAL, "4-byte ids");
-		create_fails(rt, t, 4, 0, 4, 0, in, EINVAL, "4-byte ids");
-		create_fails(rt, t, 8, 4, 4, 0, in, EINVAL, "key_size 8");
-		create_fails(rt, t, 4, 4, 0, 0, in, EINVAL, "max_entries");
-		create_fails(rt, t, 4, 4, 4, BPF_F_RDONLY_PROG, in, EINVAL,
-			     "BPF_F_RDONLY_PROG");
-		create_fails(rt, t, 4, 4, 4, BPF_F_WRONLY_PROG, in, EINVAL,
-			     "BPF_F_WRONLY_PROG");
-		create_fails(rt, t, 4, 4, 4, BPF_F_MMAPABLE, in, EINVAL,
-			     "only for ARRAY");
-		create_fails(rt, t, 4, 4, 4, BPF_F_INNER_MAP, in, EINVAL,
-			     "only for ARRAY");
-		create_fails(rt, t, 4, 4, 4, BPF_F_NO_PREALLOC, in, EINVAL,
-			     "BPF_F_NO_PREALLOC");
-		create_fails(rt, t, 4, 4, 4, BPF_F_ZERO_SEED, in, EINVAL,
-			     "not valid");
+		create_fails_in(rt, t, 4, 8, 4, 0, in, EINVAL, "4-byte ids");
+		create_fails_in(rt, t, 4, 0, 4, 0, in, EINVAL, "4-byte ids");
+		create_fails_in(rt, t, 8, 4, 4, 0, in, EINVAL, "key_size 8");
+		create_fails_in(rt, t, 4, 4, 0, 0, in, EINVAL, "max_entries");
+		create_fails_in(rt, t, 4, 4, 4, BPF_F_RDONLY_PROG, in, EINVAL,
+				"BPF_F_RDONLY_PROG");
+		create_fails_in(rt, t, 4, 4, 4, BPF_F_WRONLY_PROG, in, EINVAL,
+				"BPF_F_WRONLY_PROG");
+		create_fails_in(rt, t, 4, 4, 4, BPF_F_MMAPABLE, in, EINVAL,
+				"only for ARRAY");
+		create_fails_in(rt, t, 4, 4, 4, BPF_F_INNER_MAP, in, EINVAL,
+				"only for ARRAY");
+		create_fails_in(rt, t, 4, 4, 4, BPF_F_NO_PREALLOC, in, EINVAL,
+				"BPF_F_NO_PREALLOC");
+		create_fails_in(rt, t, 4, 4, 4, BPF_F_ZERO_SEED, in, EINVAL,
+				"not valid");
 		for (j = 0; j < ARRAY_LEN(ok_flags); j++) {
-			struct uebpf_map *m = create(rt, t, 4, 4, ok_flags[j],
-						     in);
+			struct uebpf_map *m =
+				create_in(rt, t, 4, 4, 4, ok_flags[j], in);
 
 			if (!m)
 				fail_msg("%s flags 0x%x: errno %d",
@@ -253,23 +68,23 @@ static void test_create_checks(void **state)
 		}
 	}
 	/* The kernel's bpf_map_meta_alloc() needs inner_map_fd. */
-	create_fails(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0, NULL, EINVAL,
-		     "needs an inner_map");
-	create_fails(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, tmpl, EINVAL,
-		     NULL);
+	create_fails_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0, NULL,
+			EINVAL, "needs an inner_map");
+	create_fails_in(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0, tmpl, EINVAL,
+			NULL);
 	/* Templates that cannot be inner maps (errnos are maps/map.c's). */
 	{
-		struct uebpf_map *pa = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 2,
-					      0, NULL);
-		struct uebpf_map *aom = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS,
-					       4, 2, 0, tmpl);
+		struct uebpf_map *pa =
+			create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 2, 0);
+		struct uebpf_map *aom = create_in(
+			rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2, 0, tmpl);
 
 		assert_non_null(pa);
 		assert_non_null(aom);
-		assert_null(create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 2, 0,
-				   pa));
-		assert_null(create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 2, 0,
-				   aom));
+		assert_null(create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2,
+				      0, pa));
+		assert_null(create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 2,
+				      0, aom));
 		uebpf_map_put(pa);
 		uebpf_map_put(aom);
 	}
@@ -281,26 +96,25 @@ static void test_create_checks(void **state)
 
 static void test_prog_array(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
-	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 0,
-				     NULL);
+	struct uebpf_runtime *rt = rt_new(2, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0);
 	struct uebpf_prog *p1 = load_ret(rt, 11), *p2 = load_ret(rt, 22);
 	uint32_t id = 0, k, next;
 
 	(void)state;
 	assert_non_null(m);
 	assert_int_not_equal(uebpf_prog_id(p1), uebpf_prog_id(p2));
-	assert_int_equal(lookup_id(m, 0, &id), -ENOENT);
+	assert_int_equal(lookup(m, 0, &id), -ENOENT);
 	assert_null(uebpf_prog_array_get(m, 0));
 
 	assert_int_equal(update_id(m, 0, uebpf_prog_id(p1), BPF_ANY), 0);
-	assert_int_equal(lookup_id(m, 0, &id), 0);
+	assert_int_equal(lookup(m, 0, &id), 0);
 	assert_int_equal(id, uebpf_prog_id(p1));
 	assert_ptr_equal(uebpf_prog_array_get(m, 0), p1);
 	assert_int_equal(run(uebpf_prog_array_get(m, 0)), 11);
 	/* Replacing: the slot now runs p2. */
 	assert_int_equal(update_id(m, 0, uebpf_prog_id(p2), BPF_ANY), 0);
-	assert_int_equal(lookup_id(m, 0, &id), 0);
+	assert_int_equal(lookup(m, 0, &id), 0);
 	assert_int_equal(id, uebpf_prog_id(p2));
 	assert_int_equal(run(uebpf_prog_array_get(m, 0)), 22);
 	/* The same program in two slots. */
@@ -322,14 +136,14 @@ static void test_prog_array(void **state)
 	assert_int_equal(update_id(m, 1, 0, BPF_ANY), -EBADF);
 	assert_int_equal(update_id(m, 1, 9999, BPF_ANY), -EBADF);
 	assert_logged("no program has id 9999");
-	assert_int_equal(lookup_id(m, 4, &id), -ENOENT);
-	assert_int_equal(lookup_id(m, 1, &id), -ENOENT);
+	assert_int_equal(lookup(m, 4, &id), -ENOENT);
+	assert_int_equal(lookup(m, 1, &id), -ENOENT);
 	assert_int_equal(delete_key(m, 4), -E2BIG);
 	assert_int_equal(delete_key(m, 1), -ENOENT);
 	assert_int_equal(delete_key(m, 3), 0);
 	assert_int_equal(delete_key(m, 3), -ENOENT);
 	assert_null(uebpf_prog_array_get(m, 3));
-	assert_int_equal(lookup_id(m, 3, &id), -ENOENT);
+	assert_int_equal(lookup(m, 3, &id), -ENOENT);
 	k = 0;
 	assert_int_equal(uebpf_map_lookup_and_delete_elem(m, &k, &id), -524);
 
@@ -358,11 +172,9 @@ static void test_prog_array(void **state)
 
 static void test_prog_array_refs(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
-	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 8, 0,
-				     NULL);
-	struct uebpf_map *m2 = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 8, 0,
-				      NULL);
+	struct uebpf_runtime *rt = rt_new(2, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 8, 0);
+	struct uebpf_map *m2 = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 8, 0);
 	struct uebpf_prog *p = load_ret(rt, 33), *q = load_ret(rt, 44);
 	uint32_t pid = uebpf_prog_id(p), qid = uebpf_prog_id(q), id;
 
@@ -373,7 +185,7 @@ static void test_prog_array_refs(void **state)
 	assert_int_equal(update_id(m, 5, pid, 0), 0);
 	uebpf_prog_free(p);
 	drain(rt);
-	assert_int_equal(lookup_id(m, 5, &id), 0);
+	assert_int_equal(lookup(m, 5, &id), 0);
 	assert_int_equal(id, pid);
 	assert_int_equal(run(uebpf_prog_array_get(m, 5)), 33);
 	assert_int_equal(update_id(m2, 0, pid, 0), 0); /* id still resolves */
@@ -405,11 +217,9 @@ static void test_prog_array_refs(void **state)
 /* All programs of an array have the type of the first one stored. */
 static void test_prog_array_owner_type(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(1);
-	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 0,
-				     NULL);
-	struct uebpf_map *m2 = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 0,
-				      NULL);
+	struct uebpf_runtime *rt = rt_new(1, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0);
+	struct uebpf_map *m2 = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0);
 	struct uebpf_prog *raw = load_ret(rt, 1), *xdp = load_ret(rt, 2);
 	struct uebpf_prog *ext = load_ret(rt, 3);
 
@@ -443,26 +253,26 @@ static void test_prog_array_owner_type(void **state)
 
 static void test_aom(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
-	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 8, 4, 0, NULL);
+	struct uebpf_runtime *rt = rt_new(2, 0);
+	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
 	struct uebpf_map *outer, *a, *b;
 	uint32_t id, k, next;
 	uint64_t v = 0;
 
 	(void)state;
-	outer = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 3, 0, tmpl);
+	outer = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 3, 0, tmpl);
 	assert_non_null(outer);
 	/* The outer map holds the template. */
 	uebpf_map_put(tmpl);
-	a = create(rt, BPF_MAP_TYPE_ARRAY, 8, 4, 0, NULL);
-	b = create(rt, BPF_MAP_TYPE_ARRAY, 8, 4, 0, NULL);
+	a = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+	b = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
 	assert_non_null(a);
 	assert_non_null(b);
 
-	assert_int_equal(lookup_id(outer, 0, &id), -ENOENT);
+	assert_int_equal(lookup(outer, 0, &id), -ENOENT);
 	assert_null(prog_lookup(outer, 0));
 	assert_int_equal(update_id(outer, 0, uebpf_map_id(a), BPF_ANY), 0);
-	assert_int_equal(lookup_id(outer, 0, &id), 0);
+	assert_int_equal(lookup(outer, 0, &id), 0);
 	assert_int_equal(id, uebpf_map_id(a));
 	/* A program's lookup gives the inner map itself. */
 	assert_ptr_equal(prog_lookup(outer, 0), a);
@@ -494,13 +304,13 @@ static void test_aom(void **state)
 	assert_logged("no map has id 7777");
 	assert_int_equal(update_id(outer, 1, uebpf_map_id(outer), BPF_ANY),
 			 -EINVAL);
-	assert_int_equal(lookup_id(outer, 3, &id), -ENOENT);
-	assert_int_equal(lookup_id(outer, 1, &id), -ENOENT);
+	assert_int_equal(lookup(outer, 3, &id), -ENOENT);
+	assert_int_equal(lookup(outer, 1, &id), -ENOENT);
 	assert_int_equal(delete_key(outer, 3), -E2BIG);
 	assert_int_equal(delete_key(outer, 1), -ENOENT);
 	assert_int_equal(delete_key(outer, 2), 0);
 	assert_int_equal(delete_key(outer, 2), -ENOENT);
-	assert_int_equal(lookup_id(outer, 2, &id), -ENOENT);
+	assert_int_equal(lookup(outer, 2, &id), -ENOENT);
 	k = 0;
 	assert_int_equal(outer->ops->update(outer, &k, &id, 0), -EOPNOTSUPP);
 	k = 1;
@@ -520,8 +330,8 @@ static void compat(struct uebpf_runtime *rt, struct uebpf_map *outer,
 		   uint32_t max_entries, uint32_t flags, int err,
 		   const char *why)
 {
-	struct uebpf_map *in = create(rt, type, value_size, max_entries, flags,
-				      NULL);
+	struct uebpf_map *in =
+		create(rt, type, 4, value_size, max_entries, flags);
 
 	if (!in)
 		fail_msg("inner %s: errno %d", uebpf_map_type_name(type),
@@ -539,12 +349,12 @@ static void compat(struct uebpf_runtime *rt, struct uebpf_map *outer,
 /* The kernel's bpf_map_meta_equal() and the types' map_meta_equal. */
 static void test_aom_compat(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *t, *o;
 
 	(void)state;
-	t = create(rt, BPF_MAP_TYPE_ARRAY, 8, 4, BPF_F_RDONLY_PROG, NULL);
-	o = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1, 0, t);
+	t = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_RDONLY_PROG);
+	o = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1, 0, t);
 	assert_non_null(o);
 	compat(rt, o, BPF_MAP_TYPE_ARRAY, 8, 4, BPF_F_RDONLY_PROG, 0, NULL);
 	/* fd flags are not the map's. */
@@ -568,8 +378,8 @@ static void test_aom_compat(void **state)
 	uebpf_map_put(t);
 
 	/* BPF_F_INNER_MAP: any max_entries, but the flag must match. */
-	t = create(rt, BPF_MAP_TYPE_ARRAY, 8, 4, BPF_F_INNER_MAP, NULL);
-	o = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1, 0, t);
+	t = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 4, BPF_F_INNER_MAP);
+	o = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1, 0, t);
 	assert_non_null(o);
 	compat(rt, o, BPF_MAP_TYPE_ARRAY, 8, 1000, BPF_F_INNER_MAP, 0, NULL);
 	compat(rt, o, BPF_MAP_TYPE_ARRAY, 8, 1, BPF_F_INNER_MAP, 0, NULL);
@@ -578,26 +388,26 @@ static void test_aom_compat(void **state)
 	uebpf_map_put(t);
 
 	/* Other types compare no max_entries, except XSKMAP. */
-	t = create(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 8, 4, 0, NULL);
-	o = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1, 0, t);
+	t = create(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4, 0);
+	o = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1, 0, t);
 	compat(rt, o, BPF_MAP_TYPE_PERCPU_ARRAY, 8, 100, 0, 0, NULL);
 	uebpf_map_put(o);
 	uebpf_map_put(t);
-	t = create(rt, BPF_MAP_TYPE_DEVMAP, 8, 4, 0, NULL);
-	o = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1, 0, t);
+	t = create(rt, BPF_MAP_TYPE_DEVMAP, 4, 8, 4, 0);
+	o = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1, 0, t);
 	compat(rt, o, BPF_MAP_TYPE_DEVMAP, 8, 64, 0, 0, NULL);
 	compat(rt, o, BPF_MAP_TYPE_DEVMAP, 4, 4, 0, -EINVAL, "value_size");
 	uebpf_map_put(o);
 	uebpf_map_put(t);
-	t = create(rt, BPF_MAP_TYPE_XSKMAP, 4, 4, 0, NULL);
-	o = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1, 0, t);
+	t = create(rt, BPF_MAP_TYPE_XSKMAP, 4, 4, 4, 0);
+	o = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1, 0, t);
 	compat(rt, o, BPF_MAP_TYPE_XSKMAP, 4, 4, 0, 0, NULL);
 	compat(rt, o, BPF_MAP_TYPE_XSKMAP, 4, 8, 0, -EINVAL,
 	       "max_entries 8, template 4");
 	uebpf_map_put(o);
 	uebpf_map_put(t);
-	t = create(rt, BPF_MAP_TYPE_ARRAY, 4, 1, 0, NULL);
-	o = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1, 0, t);
+	t = create(rt, BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0);
+	o = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1, 0, t);
 	compat(rt, o, BPF_MAP_TYPE_PROG_ARRAY, 4, 1, 0, -EINVAL,
 	       "type PROG_ARRAY");
 	uebpf_map_put(o);
@@ -608,16 +418,16 @@ static void test_aom_compat(void **state)
 /* An inner map lives as long as a reference does: the host's or a slot's. */
 static void test_aom_refs(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
-	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
-	struct uebpf_map *outer = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
-					 0, tmpl);
+	struct uebpf_runtime *rt = rt_new(2, 0);
+	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	struct uebpf_map *outer =
+		create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0, tmpl);
 	struct uebpf_map *in, *got;
 	uint32_t id, k = 0;
 	uint64_t v = 7, out = 0;
 
 	(void)state;
-	in = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
+	in = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
 	id = uebpf_map_id(in);
 	assert_int_equal(update_id(outer, 0, id, 0), 0);
 	assert_int_equal(update_id(outer, 1, id, 0), 0);
@@ -643,11 +453,11 @@ static void test_aom_refs(void **state)
 	assert_int_equal(update_id(outer, 0, id, 0), -EBADF);
 
 	/* Replacing puts the old inner map. */
-	in = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
+	in = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
 	id = uebpf_map_id(in);
 	assert_int_equal(update_id(outer, 2, id, 0), 0);
 	uebpf_map_put(in);
-	in = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
+	in = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
 	assert_int_equal(update_id(outer, 2, uebpf_map_id(in), 0), 0);
 	assert_null(uebpf_map_get_by_id(rt, id));
 	assert_int_equal(errno, ENOENT);
@@ -704,12 +514,12 @@ static void epoch_case_fn(void *arg)
 
 static void test_aom_epoch(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(1);
-	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
-	struct uebpf_map *outer = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 1,
-					 0, tmpl);
-	struct uebpf_map *a = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
-	struct uebpf_map *b = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
+	struct uebpf_runtime *rt = rt_new(1, 0);
+	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	struct uebpf_map *outer =
+		create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 1, 0, tmpl);
+	struct uebpf_map *a = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	struct uebpf_map *b = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
 	struct uebpf_prog *p = load_helper_prog(rt);
 	struct epoch_case c = { rt, outer, uebpf_map_id(b), 0 };
 	uint32_t k = 0;
@@ -734,14 +544,13 @@ static void test_aom_epoch(void **state)
  * can be frozen against the host's writes. */
 static void test_batch_and_freeze(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(1);
-	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
-	struct uebpf_map *outer = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4,
-					 0, tmpl);
-	struct uebpf_map *pa = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 0,
-				      NULL);
-	struct uebpf_map *a = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
-	struct uebpf_map *b = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
+	struct uebpf_runtime *rt = rt_new(1, 0);
+	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	struct uebpf_map *outer =
+		create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0, tmpl);
+	struct uebpf_map *pa = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0);
+	struct uebpf_map *a = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
+	struct uebpf_map *b = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
 	struct uebpf_prog *p = load_ret(rt, 1);
 	uint32_t keys[4] = { 1, 3 }, ids[4], out_batch, count, id;
 
@@ -775,7 +584,7 @@ static void test_batch_and_freeze(void **state)
 	assert_int_equal(uebpf_map_freeze(pa), 0);
 	assert_int_equal(update_id(pa, 1, uebpf_prog_id(p), 0), -EPERM);
 	assert_int_equal(delete_key(pa, 0), -EPERM);
-	assert_int_equal(lookup_id(pa, 0, &id), 0);
+	assert_int_equal(lookup(pa, 0, &id), 0);
 	assert_ptr_equal(uebpf_prog_array_get(pa, 0), p);
 	assert_int_equal(uebpf_map_freeze(outer), 0);
 	assert_int_equal(update_id(outer, 0, uebpf_map_id(a), 0), -EPERM);
@@ -794,14 +603,6 @@ static void test_batch_and_freeze(void **state)
 /* ---- programs, the host and an iterator at once -------------------------- */
 
 #define C_SLOTS 16
-
-static atomic_int thread_failures;
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond) && atomic_fetch_add(&thread_failures, 1) < 5)    \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,       \
-				__LINE__, #cond);                              \
-	} while (0)
 
 struct cshared {
 	struct uebpf_runtime *rt;
@@ -853,18 +654,8 @@ static void *c_reader(void *arg)
 {
 	struct cshared *s = arg;
 	struct creader r = { s, (unsigned int)(uintptr_t)&r, 0, 0 };
-	struct uebpf_prog *p;
-	struct in_prog ip = { reader_step, &r };
-	uint64_t r0;
 
-	p = uebpf_prog_load(s->rt, BPF_PROG_TYPE_UNSPEC,
-			    (const struct bpf_insn[]){ CALL_HELPER(TEST_HELPER),
-						       EXIT() },
-			    2, NULL);
-	CHECK(p != NULL);
-	while (p && !atomic_load(&s->stop))
-		CHECK(uebpf_prog_run(p, &ip, sizeof(ip), &r0) == 0);
-	uebpf_prog_free(p);
+	run_in_prog_until(s->rt, reader_step, &r, &s->stop);
 	atomic_fetch_add(&s->hits, r.hits);
 	atomic_fetch_add(&s->tails, r.tails);
 	return NULL;
@@ -940,7 +731,7 @@ static void *c_iterator(void *arg)
 		for (err = uebpf_map_get_next_key(s->outer, NULL, &k); !err;
 		     err = uebpf_map_get_next_key(s->outer, &k, &k)) {
 			CHECK(k == n++);
-			err = lookup_id(s->outer, k, &id);
+			err = lookup(s->outer, k, &id);
 			CHECK(err == 0 || err == -ENOENT);
 			if (err)
 				continue;
@@ -953,7 +744,7 @@ static void *c_iterator(void *arg)
 		}
 		CHECK(err == -ENOENT && n == C_SLOTS);
 		for (k = 0; k < C_SLOTS; k++) {
-			err = lookup_id(s->parr, k, &id);
+			err = lookup(s->parr, k, &id);
 			CHECK(err == 0 || err == -ENOENT);
 		}
 		walks++;
@@ -964,27 +755,19 @@ static void *c_iterator(void *arg)
 
 static void test_concurrency(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(4);
-	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 8, 1, 0, NULL);
+	struct uebpf_runtime *rt = rt_new(4, 0);
+	struct uebpf_map *tmpl = create(rt, BPF_MAP_TYPE_ARRAY, 4, 8, 1, 0);
 	struct uebpf_prog *hp = load_helper_prog(rt); /* registers it */
 	struct cshared s = { 0 };
-	pthread_t th[6];
-	int i;
 
 	(void)state;
 	s.rt = rt;
-	s.outer = create(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, C_SLOTS, 0, tmpl);
-	s.parr = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, C_SLOTS, 0, NULL);
+	s.outer = create_in(rt, BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, C_SLOTS, 0,
+			    tmpl);
+	s.parr = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, C_SLOTS, 0);
 	assert_non_null(s.outer);
 	assert_non_null(s.parr);
-	for (i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, c_reader, &s), 0);
-	assert_int_equal(pthread_create(&th[4], NULL, c_host, &s), 0);
-	assert_int_equal(pthread_create(&th[5], NULL, c_iterator, &s), 0);
-	usleep(2000 * 1000);
-	atomic_store(&s.stop, true);
-	for (i = 0; i < 6; i++)
-		pthread_join(th[i], NULL);
+	run_threads(c_reader, c_host, c_iterator, &s, &s.stop, 2000);
 	assert_int_equal(atomic_load(&thread_failures), 0);
 	print_message("2 s: %lu inner-map writes, %lu tail calls, %lu host updates, %lu walks\n",
 		      atomic_load(&s.hits), atomic_load(&s.tails),

@@ -4,100 +4,11 @@
  * and errno paths as the kernel's, get_next_key order, per-CPU layout,
  * memory accounting, and readers racing a writer and an iterator.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
-#include "uebpf.h"
-#include "../../maps/map.h"
+#include "map_test.h"
 #include "../../maps/hash.h"
-
-static char last_log[1024];
-
-static void log_cb(enum uebpf_log_level level, const char *msg, void *ctx)
-{
-	(void)level;
-	(void)ctx;
-	snprintf(last_log, sizeof(last_log), "%s", msg);
-}
-
-static struct uebpf_runtime *rt_new(unsigned int nr_cpus, uint64_t mem_limit)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = nr_cpus,
-		   .mem_limit = mem_limit, .log_fn = log_cb);
-	struct uebpf_runtime *rt = uebpf_runtime_new(&o);
-
-	assert_non_null(rt);
-	return rt;
-}
-
-/* Frees what is retired, including what that retires in turn, before the
- * runtime goes. */
-static void rt_free(struct uebpf_runtime *rt)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		uebpf_epoch_synchronize(&rt->epoch);
-	uebpf_runtime_free(rt);
-}
-
-static struct uebpf_map *mk(struct uebpf_runtime *rt, enum bpf_map_type t,
-			    uint32_t ks, uint32_t vs, uint32_t max,
-			    uint32_t flags)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags);
-
-	return uebpf_map_create(rt, t, "t", ks, vs, max, &o);
-}
-
-/* Creation must fail with err. */
-static void mk_fails(struct uebpf_runtime *rt, enum bpf_map_type t, uint32_t ks,
-		     uint32_t vs, uint32_t max, uint32_t flags, int err)
-{
-	struct uebpf_map *m = mk(rt, t, ks, vs, max, flags);
-
-	if (m)
-		fail_msg("type %d ks %u vs %u max %u flags 0x%x: created, "
-			 "expected errno %d",
-			 t, ks, vs, max, flags, err);
-	assert_int_equal(errno, err);
-}
-
-static void mk_ok(struct uebpf_runtime *rt, enum bpf_map_type t, uint32_t ks,
-		  uint32_t vs, uint32_t max, uint32_t flags)
-{
-	struct uebpf_map *m = mk(rt, t, ks, vs, max, flags);
-
-	if (!m)
-		fail_msg("type %d ks %u vs %u max %u flags 0x%x: errno %d (%s)",
-			 t, ks, vs, max, flags, errno, last_log);
-	uebpf_map_put(m);
-}
-
-static unsigned int count_keys(struct uebpf_map *m)
-{
-	uint32_t ks = uebpf_map_key_size(m);
-	uint8_t *k = malloc(ks), *nk = malloc(ks);
-	unsigned int n = 0;
-	int err = uebpf_map_get_next_key(m, NULL, nk);
-
-	while (!err) {
-		n++;
-		memcpy(k, nk, ks);
-		err = uebpf_map_get_next_key(m, k, nk);
-	}
-	assert_int_equal(err, -ENOENT);
-	free(k);
-	free(nk);
-	return n;
-}
 
 /* ---- creation ------------------------------------------------------------ */
 
@@ -107,43 +18,43 @@ static void test_create_checks(void **state)
 	enum bpf_map_type H = BPF_MAP_TYPE_HASH, P = BPF_MAP_TYPE_PERCPU_HASH;
 
 	(void)state;
-	mk_fails(rt, H, 0, 8, 16, 0, EINVAL);
-	mk_fails(rt, H, 4, 0, 16, 0, EINVAL);
-	mk_fails(rt, H, 4, 8, 0, 0, EINVAL);
-	mk_fails(rt, P, 0, 8, 16, 0, EINVAL);
+	create_fails(rt, H, 0, 8, 16, 0, EINVAL, NULL);
+	create_fails(rt, H, 4, 0, 16, 0, EINVAL, NULL);
+	create_fails(rt, H, 4, 8, 0, 0, EINVAL, NULL);
+	create_fails(rt, P, 0, 8, 16, 0, EINVAL, NULL);
 	/* key + value >= KMALLOC_MAX_SIZE - sizeof(struct htab_elem) */
-	mk_fails(rt, H, 4, (4u << 20) - 48 - 4, 1, 0, E2BIG);
-	mk_fails(rt, H, UINT32_MAX, UINT32_MAX, 1, 0, E2BIG);
-	mk_ok(rt, H, 4, (4u << 20) - 48 - 5, 1, 0);
+	create_fails(rt, H, 4, (4u << 20) - 48 - 4, 1, 0, E2BIG, NULL);
+	create_fails(rt, H, UINT32_MAX, UINT32_MAX, 1, 0, E2BIG, NULL);
+	create_ok(rt, H, 4, (4u << 20) - 48 - 5, 1, 0);
 	/* Keys larger than the BPF stack are fine, as in kernels >= 5.11. */
-	mk_ok(rt, H, 1024, 8, 4, 0);
+	create_ok(rt, H, 1024, 8, 4, 0);
 	/* Per-CPU values are bound by PCPU_MIN_UNIT_SIZE. */
-	mk_fails(rt, P, 4, 32769, 4, 0, E2BIG);
-	mk_ok(rt, P, 4, 32768, 4, 0);
-	mk_ok(rt, H, 4, 32769, 4, 0);
-	mk_fails(rt, H, 4, 8, (1u << 31) + 1, 0, E2BIG);
-	mk_fails(rt, H, 4, 8, UINT32_MAX, 0, E2BIG);
+	create_fails(rt, P, 4, 32769, 4, 0, E2BIG, NULL);
+	create_ok(rt, P, 4, 32768, 4, 0);
+	create_ok(rt, H, 4, 32769, 4, 0);
+	create_fails(rt, H, 4, 8, (1u << 31) + 1, 0, E2BIG, NULL);
+	create_fails(rt, H, 4, 8, UINT32_MAX, 0, E2BIG, NULL);
 
 	/* Flags. */
-	mk_fails(rt, H, 4, 8, 16, BPF_F_NO_COMMON_LRU, EINVAL);
-	mk_fails(rt, P, 4, 8, 16, BPF_F_NO_COMMON_LRU, EINVAL);
-	mk_fails(rt, H, 4, 8, 16, BPF_F_MMAPABLE, EINVAL);
-	mk_fails(rt, H, 4, 8, 16, BPF_F_INNER_MAP, EINVAL);
-	mk_fails(rt, P, 4, 8, 16, BPF_F_NUMA_NODE, EINVAL);
-	mk_ok(rt, H, 4, 8, 16, BPF_F_NUMA_NODE);
-	mk_ok(rt, H, 4, 8, 16, BPF_F_ZERO_SEED);
-	mk_ok(rt, H, 4, 8, 16, BPF_F_NO_PREALLOC);
-	mk_ok(rt, P, 4, 8, 16, BPF_F_NO_PREALLOC);
-	mk_ok(rt, H, 4, 8, 16, BPF_F_RDONLY_PROG);
-	mk_ok(rt, H, 4, 8, 16, BPF_F_WRONLY_PROG);
-	mk_ok(rt, H, 4, 8, 16, BPF_F_RDONLY);
+	create_fails(rt, H, 4, 8, 16, BPF_F_NO_COMMON_LRU, EINVAL, NULL);
+	create_fails(rt, P, 4, 8, 16, BPF_F_NO_COMMON_LRU, EINVAL, NULL);
+	create_fails(rt, H, 4, 8, 16, BPF_F_MMAPABLE, EINVAL, NULL);
+	create_fails(rt, H, 4, 8, 16, BPF_F_INNER_MAP, EINVAL, NULL);
+	create_fails(rt, P, 4, 8, 16, BPF_F_NUMA_NODE, EINVAL, NULL);
+	create_ok(rt, H, 4, 8, 16, BPF_F_NUMA_NODE);
+	create_ok(rt, H, 4, 8, 16, BPF_F_ZERO_SEED);
+	create_ok(rt, H, 4, 8, 16, BPF_F_NO_PREALLOC);
+	create_ok(rt, P, 4, 8, 16, BPF_F_NO_PREALLOC);
+	create_ok(rt, H, 4, 8, 16, BPF_F_RDONLY_PROG);
+	create_ok(rt, H, 4, 8, 16, BPF_F_WRONLY_PROG);
+	create_ok(rt, H, 4, 8, 16, BPF_F_RDONLY);
 	{
 		UEBPF_OPTS(uebpf_map_create_opts, o, .map_extra = 1);
 
 		assert_null(uebpf_map_create(rt, H, "x", 4, 8, 16, &o));
 		assert_int_equal(errno, EINVAL);
 	}
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_create_memory(void **state)
@@ -155,7 +66,7 @@ static void test_create_memory(void **state)
 	(void)state;
 	/* Preallocation is charged at creation, as in the kernel. */
 	before = atomic_load(&rt->mem_used);
-	m = mk(rt, BPF_MAP_TYPE_HASH, 8, 64, 4096, 0);
+	m = create(rt, BPF_MAP_TYPE_HASH, 8, 64, 4096, 0);
 	assert_non_null(m);
 	assert_true(atomic_load(&rt->mem_used) - before >= 4096 * (8 + 64));
 	uebpf_map_put(m);
@@ -163,17 +74,18 @@ static void test_create_memory(void **state)
 	assert_int_equal(atomic_load(&rt->mem_used), before);
 
 	/* Too big for the limit: -ENOMEM, never a smaller map. */
-	mk_fails(rt, BPF_MAP_TYPE_HASH, 8, 64, 1u << 20, 0, ENOMEM);
+	create_fails(rt, BPF_MAP_TYPE_HASH, 8, 64, 1u << 20, 0, ENOMEM, NULL);
 	/* key_size x max_entries far beyond memory passes the checks and
 	 * fails on the charge. */
-	mk_fails(rt, BPF_MAP_TYPE_HASH, 4096, 8, 1u << 31, 0, ENOMEM);
-	mk_fails(rt, BPF_MAP_TYPE_PERCPU_HASH, 8, 32768, 1u << 20, 0, ENOMEM);
+	create_fails(rt, BPF_MAP_TYPE_HASH, 4096, 8, 1u << 31, 0, ENOMEM, NULL);
+	create_fails(rt, BPF_MAP_TYPE_PERCPU_HASH, 8, 32768, 1u << 20, 0,
+		     ENOMEM, NULL);
 	/* Without preallocation only the buckets are charged up front. */
-	m = mk(rt, BPF_MAP_TYPE_HASH, 8, 64, 16384, BPF_F_NO_PREALLOC);
+	m = create(rt, BPF_MAP_TYPE_HASH, 8, 64, 16384, BPF_F_NO_PREALLOC);
 	assert_non_null(m);
 	assert_true(atomic_load(&rt->mem_used) - before < 16384 * 72);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_create_fast(void **state)
@@ -186,20 +98,20 @@ static void test_create_fast(void **state)
 	(void)state;
 	/* Storage is reserved, not touched: a 4M-entry map is instant. */
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	m = mk(rt, BPF_MAP_TYPE_HASH, 16, 8, 4u << 20, 0);
+	m = create(rt, BPF_MAP_TYPE_HASH, 16, 8, 4u << 20, 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	assert_non_null(m);
 	ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
 	assert_true(ms < 100);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* ---- elements ------------------------------------------------------------ */
 
 static void crud(struct uebpf_runtime *rt, uint32_t flags)
 {
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_HASH, 4, 8, 8, flags);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_HASH, 4, 8, 8, flags);
 	uint32_t k = 1;
 	uint64_t v = 10, out = 0;
 
@@ -243,7 +155,7 @@ static void test_crud(void **state)
 	crud(rt, 0);
 	crud(rt, BPF_F_NO_PREALLOC);
 	crud(rt, BPF_F_ZERO_SEED);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* Keys of every size go through the generic hash and compare. */
@@ -258,7 +170,8 @@ static void test_key_sizes(void **state)
 	(void)state;
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		uint32_t ks = sizes[s], n = ks == 1 ? 256 : 300;
-		struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_HASH, ks, 4, n, 0);
+		struct uebpf_map *m =
+			create(rt, BPF_MAP_TYPE_HASH, ks, 4, n, 0);
 
 		assert_non_null(m);
 		for (i = 0; i < n; i++) {
@@ -281,7 +194,7 @@ static void test_key_sizes(void **state)
 		assert_int_equal(uebpf_map_get_next_key(m, NULL, nk), 0);
 		uebpf_map_put(m);
 	}
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* Count-based, as the kernel: with max_entries elements another key fails
@@ -290,7 +203,7 @@ static void full_map(struct uebpf_runtime *rt, enum bpf_map_type t,
 		     uint32_t flags)
 {
 	uint32_t max = 5, k, vs = t == BPF_MAP_TYPE_PERCPU_HASH ? 8 * 2 : 8;
-	struct uebpf_map *m = mk(rt, t, 4, 8, max, flags);
+	struct uebpf_map *m = create(rt, t, 4, 8, max, flags);
 	uint64_t v[2] = {1, 2}, out[2];
 	int round;
 
@@ -344,7 +257,7 @@ static void test_full(void **state)
 	full_map(rt, BPF_MAP_TYPE_HASH, BPF_F_NO_PREALLOC);
 	full_map(rt, BPF_MAP_TYPE_PERCPU_HASH, 0);
 	full_map(rt, BPF_MAP_TYPE_PERCPU_HASH, BPF_F_NO_PREALLOC);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* BPF_F_NO_PREALLOC: charged per element, given back once freed. */
@@ -357,7 +270,8 @@ static void test_no_prealloc_charge(void **state)
 	int err = 0;
 
 	(void)state;
-	m = mk(rt, BPF_MAP_TYPE_HASH, 4, sizeof(v), 10000, BPF_F_NO_PREALLOC);
+	m = create(rt, BPF_MAP_TYPE_HASH, 4, sizeof(v), 10000,
+		   BPF_F_NO_PREALLOC);
 	assert_non_null(m);
 	base = atomic_load(&rt->mem_used);
 	for (k = 0; k < 10000 && !err; k++) {
@@ -386,7 +300,7 @@ static void test_no_prealloc_charge(void **state)
 	for (k = 0; k < n; k++)
 		assert_int_equal(uebpf_map_update_elem(m, &k, v, BPF_ANY), 0);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* ---- get_next_key -------------------------------------------------------- */
@@ -394,7 +308,7 @@ static void test_no_prealloc_charge(void **state)
 static void test_get_next_key(void **state)
 {
 	struct uebpf_runtime *rt = rt_new(2, 0);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_HASH, 8, 4, 1000, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_HASH, 8, 4, 1000, 0);
 	uint64_t k, nk, first;
 	uint8_t *seen = calloc(1000, 1);
 	uint32_t v = 0, i, n = 0;
@@ -437,7 +351,7 @@ static void test_get_next_key(void **state)
 	assert_int_equal(count_keys(m), 999);
 	free(seen);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* With BPF_F_ZERO_SEED the layout, hence the walk order, is reproducible. */
@@ -445,9 +359,9 @@ static void test_zero_seed(void **state)
 {
 	struct uebpf_runtime *rt = rt_new(1, 0);
 	struct uebpf_map *a =
-		mk(rt, BPF_MAP_TYPE_HASH, 4, 4, 64, BPF_F_ZERO_SEED);
+		create(rt, BPF_MAP_TYPE_HASH, 4, 4, 64, BPF_F_ZERO_SEED);
 	struct uebpf_map *b =
-		mk(rt, BPF_MAP_TYPE_HASH, 4, 4, 64, BPF_F_ZERO_SEED);
+		create(rt, BPF_MAP_TYPE_HASH, 4, 4, 64, BPF_F_ZERO_SEED);
 	uint32_t k, ka, kb, v = 0;
 	int ea, eb;
 
@@ -469,13 +383,13 @@ static void test_zero_seed(void **state)
 	assert_int_equal(eb, -ENOENT);
 	uebpf_map_put(a);
 	uebpf_map_put(b);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_batch(void **state)
 {
 	struct uebpf_runtime *rt = rt_new(1, 0);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_HASH, 4, 8, 100, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_HASH, 4, 8, 100, 0);
 	uint32_t keys[100], out_batch, count = 100, i;
 	uint64_t vals[100], sum = 0;
 
@@ -499,7 +413,7 @@ static void test_batch(void **state)
 	}
 	assert_int_equal(sum, 99 * 100 / 2);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* ---- program side -------------------------------------------------------- */
@@ -507,7 +421,7 @@ static void test_batch(void **state)
 static void test_prog_side(void **state)
 {
 	struct uebpf_runtime *rt = rt_new(2, 0);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_HASH, 4, 8, 4, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_HASH, 4, 8, 4, 0);
 	struct uebpf_epoch_rec *rec;
 	uint64_t v = 7, *p, *q;
 	uint32_t k = 1, i;
@@ -553,7 +467,7 @@ static void test_prog_side(void **state)
 	assert_int_equal(m->ops->delete (m, &k), -ENOENT);
 	uebpf_epoch_exit(rec);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* ---- PERCPU_HASH --------------------------------------------------------- */
@@ -561,7 +475,8 @@ static void test_prog_side(void **state)
 static void percpu_layout(uint32_t flags)
 {
 	struct uebpf_runtime *rt = rt_new(3, 0);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_PERCPU_HASH, 4, 4, 8, flags);
+	struct uebpf_map *m =
+		create(rt, BPF_MAP_TYPE_PERCPU_HASH, 4, 4, 8, flags);
 	struct uebpf_epoch_rec *rec;
 	uint32_t k = 1, v32, *p;
 	uint64_t in[3], out[3];
@@ -650,7 +565,7 @@ static void percpu_layout(uint32_t flags)
 			 -EEXIST);
 	assert_int_equal(count_keys(m), 2);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_percpu(void **state)
@@ -665,7 +580,7 @@ static void test_percpu(void **state)
 static void test_percpu_reuse(void **state)
 {
 	struct uebpf_runtime *rt = rt_new(3, 0);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_PERCPU_HASH, 4, 12, 4, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PERCPU_HASH, 4, 12, 4, 0);
 	uint8_t in[48], out[48];
 	uint32_t k, i;
 
@@ -687,7 +602,7 @@ static void test_percpu_reuse(void **state)
 		assert_memory_equal(in, out, 48);
 	}
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* ---- DEVMAP_HASH --------------------------------------------------------- */
@@ -718,14 +633,14 @@ static void test_devmap_hash(void **state)
 	uint32_t k, v4;
 
 	(void)state;
-	mk_fails(rt, D, 8, 4, 4, 0, EINVAL);
-	mk_fails(rt, D, 4, 12, 4, 0, EINVAL);
-	mk_fails(rt, D, 4, 0, 4, 0, EINVAL);
-	mk_fails(rt, D, 4, 4, 0, 0, EINVAL);
-	mk_fails(rt, D, 4, 4, 4, BPF_F_NO_PREALLOC, EINVAL);
-	mk_fails(rt, D, 4, 4, 4, BPF_F_RDONLY_PROG, EINVAL);
-	mk_fails(rt, D, 4, 4, (1u << 31) + 1, 0, EINVAL);
-	m4 = mk(rt, D, 4, 4, 2, BPF_F_NUMA_NODE);
+	create_fails(rt, D, 8, 4, 4, 0, EINVAL, NULL);
+	create_fails(rt, D, 4, 12, 4, 0, EINVAL, NULL);
+	create_fails(rt, D, 4, 0, 4, 0, EINVAL, NULL);
+	create_fails(rt, D, 4, 4, 0, 0, EINVAL, NULL);
+	create_fails(rt, D, 4, 4, 4, BPF_F_NO_PREALLOC, EINVAL, NULL);
+	create_fails(rt, D, 4, 4, 4, BPF_F_RDONLY_PROG, EINVAL, NULL);
+	create_fails(rt, D, 4, 4, (1u << 31) + 1, 0, EINVAL, NULL);
+	m4 = create(rt, D, 4, 4, 2, BPF_F_NUMA_NODE);
 	assert_non_null(m4);
 	/* Programs get the entry itself: the map is read-only for them. */
 	assert_true(uebpf_map_flags(m4) & BPF_F_RDONLY_PROG);
@@ -759,7 +674,7 @@ static void test_devmap_hash(void **state)
 	assert_int_equal(uebpf_map_delete_elem(m4, &k), 0);
 	assert_int_equal(uebpf_map_delete_elem(m4, &k), -ENOENT);
 
-	m = mk(rt, D, 4, 8, 4, 0);
+	m = create(rt, D, 4, 8, 4, 0);
 	assert_non_null(m);
 	k = 1;
 	dv.ifindex = 7;
@@ -810,7 +725,7 @@ static void test_devmap_hash(void **state)
 	uebpf_map_put(m4);
 	uebpf_prog_put(xdp);
 	uebpf_prog_put(raw);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* ---- concurrency --------------------------------------------------------- */
@@ -916,7 +831,7 @@ static void stress(enum bpf_map_type type, uint32_t flags, double seconds)
 	uint64_t v;
 	int i, err;
 
-	s.map = mk(rt, type, 4, 8, STRESS_KEYS, flags);
+	s.map = create(rt, type, 4, 8, STRESS_KEYS, flags);
 	assert_non_null(s.map);
 	atomic_init(&s.stop, false);
 	for (i = 0; i < 2; i++) {
@@ -964,7 +879,7 @@ static void stress(enum bpf_map_type type, uint32_t flags, double seconds)
 		if (!uebpf_map_lookup_elem(s.map, &key, &v))
 			assert_true(val_ok(key, v));
 	uebpf_map_put(s.map);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* A key that is only ever replaced is always found: the new element
@@ -1017,7 +932,7 @@ static void test_replace_never_misses(void **state)
 
 	(void)state;
 	/* 16 keys in 16 buckets: chains of a few elements. */
-	r.map = mk(rt, BPF_MAP_TYPE_HASH, 4, 8, 16, 0);
+	r.map = create(rt, BPF_MAP_TYPE_HASH, 4, 8, 16, 0);
 	assert_non_null(r.map);
 	for (k = 0; k < 16; k++)
 		assert_int_equal(uebpf_map_update_elem(r.map, &k, &v, BPF_ANY),
@@ -1037,7 +952,7 @@ static void test_replace_never_misses(void **state)
 	assert_true(atomic_load(&r.lookups) > 0);
 	assert_int_equal(atomic_load(&r.misses), 0);
 	uebpf_map_put(r.map);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_stress(void **state)

@@ -3,45 +3,7 @@
  * HASH_OF_MAPS: creation checks, ids on the host side and maps on the
  * program side, the inner map template, and the references values hold.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-
-#include "uebpf.h"
-#include "../../maps/map.h"
-
-static char last_log[1024];
-
-static void log_cb(enum uebpf_log_level level, const char *msg, void *ctx)
-{
-	(void)level;
-	(void)ctx;
-	snprintf(last_log, sizeof(last_log), "%s", msg);
-}
-
-static struct uebpf_runtime *rt_new(void)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = 2, .log_fn = log_cb);
-	struct uebpf_runtime *rt = uebpf_runtime_new(&o);
-
-	assert_non_null(rt);
-	return rt;
-}
-
-/* Frees what is retired, including what that retires in turn, before the
- * runtime goes. */
-static void rt_free(struct uebpf_runtime *rt)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		uebpf_epoch_synchronize(&rt->epoch);
-	uebpf_runtime_free(rt);
-}
+#include "map_test.h"
 
 static struct uebpf_map *inner_hash(struct uebpf_runtime *rt, uint32_t ks,
 				    uint32_t max)
@@ -70,14 +32,14 @@ static int refs(struct uebpf_map *m)
 
 static void test_create(void **state)
 {
-	struct uebpf_runtime *rt = rt_new();
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *tmpl = inner_hash(rt, 4, 16), *m;
 
 	(void)state;
 	/* No template: the kernel's inner_map_fd 0 is not a map. */
 	assert_null(outer(rt, NULL, 4, 8, 0));
 	assert_int_equal(errno, EINVAL);
-	assert_non_null(strstr(last_log, "inner map"));
+	assert_non_null(strstr(cap.last, "inner map"));
 	/* Values are ids, 4 bytes. */
 	assert_null(outer(rt, tmpl, 8, 8, 0));
 	assert_int_equal(errno, EINVAL);
@@ -100,12 +62,12 @@ static void test_create(void **state)
 	assert_non_null(m);
 	uebpf_map_put(m);
 	uebpf_map_put(tmpl);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void elements(uint32_t flags)
 {
-	struct uebpf_runtime *rt = rt_new();
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *tmpl = inner_hash(rt, 4, 16);
 	struct uebpf_map *a = inner_hash(rt, 4, 16), *b = inner_hash(rt, 4, 99);
 	struct uebpf_map *bad = inner_hash(rt, 8, 16);
@@ -120,9 +82,9 @@ static void elements(uint32_t flags)
 	assert_int_equal(uebpf_map_update_elem(m, &k, &id, BPF_ANY), -EBADF);
 	/* Not like the template: -EINVAL, and why in the log. */
 	id = uebpf_map_id(bad);
-	last_log[0] = 0;
+	cap.last[0] = 0;
 	assert_int_equal(uebpf_map_update_elem(m, &k, &id, BPF_ANY), -EINVAL);
-	assert_non_null(strstr(last_log, "template"));
+	assert_non_null(strstr(cap.last, "template"));
 	assert_int_equal(refs(bad), 1);
 	/* Hash inner maps may differ in max_entries, as in the kernel. */
 	id = uebpf_map_id(b);
@@ -207,7 +169,7 @@ static void elements(uint32_t flags)
 	uebpf_map_put(b);
 	uebpf_map_put(bad);
 	uebpf_map_put(tmpl);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_elements(void **state)
@@ -221,7 +183,7 @@ static void test_elements(void **state)
  * it from the outer map and dropped every reference. */
 static void test_program_holds_inner(void **state)
 {
-	struct uebpf_runtime *rt = rt_new();
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *tmpl = inner_hash(rt, 4, 4);
 	struct uebpf_map *a = inner_hash(rt, 4, 4);
 	struct uebpf_map *m = outer(rt, tmpl, 4, 4, 0), *p;
@@ -248,13 +210,13 @@ static void test_program_holds_inner(void **state)
 	uebpf_epoch_exit(rec);
 	uebpf_map_put(m);
 	uebpf_map_put(tmpl);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* Many replacements: references balance exactly. */
 static void test_ref_balance(void **state)
 {
-	struct uebpf_runtime *rt = rt_new();
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *tmpl = inner_hash(rt, 4, 4), *in[4];
 	struct uebpf_map *m = outer(rt, tmpl, 4, 8, 0);
 	uint32_t k, id, i;
@@ -277,7 +239,7 @@ static void test_ref_balance(void **state)
 	}
 	uebpf_map_put(m);
 	uebpf_map_put(tmpl);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 int main(void)

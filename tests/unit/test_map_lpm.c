@@ -7,21 +7,10 @@
  * readers + writer + iterator running together.
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include <cmocka.h>
-
-#include "uebpf.h"
-#include "../../maps/map.h"
+#include "map_test.h"
 
 #define ENOTSUPP 524
 
@@ -34,16 +23,6 @@ struct key6 {
 	uint32_t prefixlen;
 	uint8_t data[16];
 };
-
-static struct uebpf_runtime *new_rt(uint64_t mem_limit)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = 2, .log_quiet = 1,
-		   .mem_limit = mem_limit);
-	struct uebpf_runtime *rt = uebpf_runtime_new(&o);
-
-	assert_non_null(rt);
-	return rt;
-}
 
 static struct uebpf_map *new_trie(struct uebpf_runtime *rt, uint32_t key_size,
 				  uint32_t value_size, uint32_t max_entries)
@@ -91,32 +70,12 @@ static int64_t match4(struct uebpf_map *m, const char *a)
 	return err ? err : (int64_t)v;
 }
 
-static int create_err(uint32_t key_size, uint32_t value_size,
-		      uint32_t max_entries, uint32_t flags)
+/* create_err() for a trie. */
+static int trie_err(uint32_t key_size, uint32_t value_size,
+		    uint32_t max_entries, uint32_t flags)
 {
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags);
-	struct uebpf_runtime *rt = new_rt(0);
-	struct uebpf_map *m;
-	int err = 0;
-
-	errno = 0;
-	m = uebpf_map_create(rt, BPF_MAP_TYPE_LPM_TRIE, "c", key_size,
-			     value_size, max_entries, &o);
-	if (!m)
-		err = -errno;
-	uebpf_map_put(m);
-	uebpf_runtime_free(rt);
-	return err;
-}
-
-/* Puts the map and checks every byte it charged was given back. */
-static void put_and_check_uncharged(struct uebpf_runtime *rt,
-				    struct uebpf_map *m)
-{
-	uebpf_map_put(m);
-	uebpf_epoch_synchronize(&rt->epoch);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	uebpf_runtime_free(rt);
+	return create_err(BPF_MAP_TYPE_LPM_TRIE, key_size, value_size,
+			  max_entries, flags, 0);
 }
 
 /* ---- creation ------------------------------------------------------------ */
@@ -126,29 +85,28 @@ static void test_create_checks(void **state)
 	uint32_t np = BPF_F_NO_PREALLOC;
 
 	(void)state;
-	assert_int_equal(create_err(8, 8, 16, np), 0);
-	assert_int_equal(create_err(8, 8, 16, 0), -EINVAL); /* prealloc */
-	assert_int_equal(create_err(8, 8, 0, np), -EINVAL);
-	assert_int_equal(create_err(4, 8, 16, np), -EINVAL); /* no data */
-	assert_int_equal(create_err(5, 8, 16, np), 0);
-	assert_int_equal(create_err(260, 8, 16, np), 0);
-	assert_int_equal(create_err(261, 8, 16, np), -EINVAL);
-	assert_int_equal(create_err(0, 8, 16, np), -EINVAL);
-	assert_int_equal(create_err(UINT32_MAX, 8, 16, np), -EINVAL);
-	assert_int_equal(create_err(8, 0, 16, np), -EINVAL);
-	assert_int_equal(create_err(8, 4194008, 16, np), 0);
-	assert_int_equal(create_err(8, 4194009, 16, np), -EINVAL);
-	assert_int_equal(create_err(8, UINT32_MAX, 16, np), -EINVAL);
-	assert_int_equal(create_err(8, 8, UINT32_MAX, np), 0); /* lazy */
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_RDONLY_PROG), 0);
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_WRONLY_PROG), 0);
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_NUMA_NODE), 0);
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_RDONLY), 0);
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_MMAPABLE), -EINVAL);
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_ZERO_SEED), -EINVAL);
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_NO_COMMON_LRU),
-			 -EINVAL);
-	assert_int_equal(create_err(8, 8, 16, np | BPF_F_INNER_MAP), -EINVAL);
+	assert_int_equal(trie_err(8, 8, 16, np), 0);
+	assert_int_equal(trie_err(8, 8, 16, 0), -EINVAL); /* prealloc */
+	assert_int_equal(trie_err(8, 8, 0, np), -EINVAL);
+	assert_int_equal(trie_err(4, 8, 16, np), -EINVAL); /* no data */
+	assert_int_equal(trie_err(5, 8, 16, np), 0);
+	assert_int_equal(trie_err(260, 8, 16, np), 0);
+	assert_int_equal(trie_err(261, 8, 16, np), -EINVAL);
+	assert_int_equal(trie_err(0, 8, 16, np), -EINVAL);
+	assert_int_equal(trie_err(UINT32_MAX, 8, 16, np), -EINVAL);
+	assert_int_equal(trie_err(8, 0, 16, np), -EINVAL);
+	assert_int_equal(trie_err(8, 4194008, 16, np), 0);
+	assert_int_equal(trie_err(8, 4194009, 16, np), -EINVAL);
+	assert_int_equal(trie_err(8, UINT32_MAX, 16, np), -EINVAL);
+	assert_int_equal(trie_err(8, 8, UINT32_MAX, np), 0); /* lazy */
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_RDONLY_PROG), 0);
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_WRONLY_PROG), 0);
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_NUMA_NODE), 0);
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_RDONLY), 0);
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_MMAPABLE), -EINVAL);
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_ZERO_SEED), -EINVAL);
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_NO_COMMON_LRU), -EINVAL);
+	assert_int_equal(trie_err(8, 8, 16, np | BPF_F_INNER_MAP), -EINVAL);
 }
 
 /* ---- lookups ----------------------------------------------------------------
@@ -156,7 +114,7 @@ static void test_create_checks(void **state)
 
 static void test_ipv4_longest_match(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 8, 8, 64);
 	struct key4 k;
 	uint64_t v;
@@ -214,7 +172,7 @@ static void test_ipv4_longest_match(void **state)
 
 static void test_ipv6(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 20, 8, 64);
 	struct key6 k;
 	uint64_t v;
@@ -262,7 +220,7 @@ static void test_ipv6(void **state)
 /* The smallest (1 data byte) and largest (256 bytes, /2048) keys. */
 static void test_key_size_bounds(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 5, 1, 8);
 	struct {
 		uint32_t prefixlen;
@@ -316,7 +274,7 @@ static void test_key_size_bounds(void **state)
 
 static void test_update_flags(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 8, 8, 16);
 	struct key4 k = k4("10.0.0.0", 8), next;
 	struct uebpf_epoch_rec *rec;
@@ -367,7 +325,7 @@ static void test_update_flags(void **state)
 
 static void test_full(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 8, 8, 3);
 	struct key4 k;
 	uint64_t v = 7;
@@ -404,7 +362,7 @@ static void test_full(void **state)
 
 static void test_delete(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 8, 8, 64);
 	struct key4 k;
 
@@ -520,7 +478,7 @@ static void assert_key4(const struct key4 *k, const char *a, uint32_t plen)
  */
 static void test_get_next_key_order(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 8, 8, 64);
 	struct key4 keys[16], k, next;
 	int n;
@@ -681,7 +639,7 @@ static void check_against_ref(struct uebpf_map *m, struct ref *refs, int nr,
 
 static void test_random_against_reference(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 8, 8, 512);
 	static struct ref refs[400];
 	unsigned int seed = 12345;
@@ -741,7 +699,7 @@ static void test_random_against_reference(void **state)
 
 static void test_value_pointer_outlives_delete(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_trie(rt, 8, 64, 16);
 	struct key4 k = k4("10.0.0.0", 8);
 	struct uebpf_epoch_rec *rec;
@@ -781,7 +739,7 @@ static void test_value_pointer_outlives_delete(void **state)
 
 static void test_mem_limit(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(4096);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 4096);
 	struct uebpf_map *m = new_trie(rt, 8, 256, 1000);
 	struct key4 k;
 	uint8_t val[256] = {0};
@@ -928,7 +886,7 @@ static void *stress_iterator(void *arg)
 
 static void test_stress(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct stress s = {.m = new_trie(rt, 8, sizeof(struct sval), 600)};
 	struct timespec ts = {.tv_sec = 0, .tv_nsec = 700 * 1000 * 1000};
 	pthread_t th[4];

@@ -4,75 +4,11 @@
  * -E2BIG, the reference bit keeping used keys, BPF_F_NO_COMMON_LRU, the
  * per-CPU layout, and several CPU slots updating one map.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <time.h>
 
-#include "uebpf.h"
-#include "../../maps/map.h"
+#include "map_test.h"
 #include "../../maps/hash.h"
-
-static struct uebpf_runtime *rt_new(unsigned int nr_cpus)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = nr_cpus, .log_quiet = 1);
-	struct uebpf_runtime *rt = uebpf_runtime_new(&o);
-
-	assert_non_null(rt);
-	return rt;
-}
-
-/* Frees what is retired, including what that retires in turn, before the
- * runtime goes. */
-static void rt_free(struct uebpf_runtime *rt)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		uebpf_epoch_synchronize(&rt->epoch);
-	uebpf_runtime_free(rt);
-}
-
-static struct uebpf_map *mk(struct uebpf_runtime *rt, enum bpf_map_type t,
-			    uint32_t ks, uint32_t vs, uint32_t max,
-			    uint32_t flags)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags);
-
-	return uebpf_map_create(rt, t, "lru", ks, vs, max, &o);
-}
-
-static void mk_fails(struct uebpf_runtime *rt, enum bpf_map_type t,
-		     uint32_t max, uint32_t flags, int err)
-{
-	struct uebpf_map *m = mk(rt, t, 4, 8, max, flags);
-
-	if (m)
-		fail_msg(
-			"type %d max %u flags 0x%x: created, expected errno %d",
-			t, max, flags, err);
-	assert_int_equal(errno, err);
-}
-
-static unsigned int count_keys(struct uebpf_map *m)
-{
-	uint32_t k, nk;
-	unsigned int n = 0;
-	int err = uebpf_map_get_next_key(m, NULL, &nk);
-
-	while (!err) {
-		n++;
-		k = nk;
-		err = uebpf_map_get_next_key(m, &k, &nk);
-	}
-	assert_int_equal(err, -ENOENT);
-	return n;
-}
 
 /* Present, without touching the reference bit (as the kernel's host-side
  * lookup). */
@@ -85,58 +21,49 @@ static bool present(struct uebpf_map *m, uint32_t key)
 	return found;
 }
 
-/* A program-side lookup: sets the reference bit. */
-static void *prog_lookup(struct uebpf_map *m, uint32_t key)
-{
-	struct uebpf_epoch_rec *rec = uebpf_epoch_enter(&m->rt->epoch);
-	void *p = m->ops->lookup(m, &key);
-
-	uebpf_epoch_exit(rec);
-	return p;
-}
-
 static void test_create_checks(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(3);
+	struct uebpf_runtime *rt = rt_new_quiet(3, 0);
 	enum bpf_map_type L = BPF_MAP_TYPE_LRU_HASH,
 			  P = BPF_MAP_TYPE_LRU_PERCPU_HASH;
 	struct uebpf_map *m;
 
 	(void)state;
 	/* Always preallocated: the kernel's -ENOTSUPP. */
-	mk_fails(rt, L, 16, BPF_F_NO_PREALLOC, ENOTSUPP_ERRNO);
-	mk_fails(rt, P, 16, BPF_F_NO_PREALLOC, ENOTSUPP_ERRNO);
-	mk_fails(rt, L, 0, 0, EINVAL);
-	mk_fails(rt, L, 16, BPF_F_MMAPABLE, EINVAL);
-	mk_fails(rt, L, 16, BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE, EINVAL);
-	mk_fails(rt, P, 16, BPF_F_NUMA_NODE, EINVAL);
-	mk_fails(rt, L, (1u << 31) + 1, 0, E2BIG);
+	create_fails(rt, L, 4, 8, 16, BPF_F_NO_PREALLOC, ENOTSUPP_ERRNO, NULL);
+	create_fails(rt, P, 4, 8, 16, BPF_F_NO_PREALLOC, ENOTSUPP_ERRNO, NULL);
+	create_fails(rt, L, 4, 8, 0, 0, EINVAL, NULL);
+	create_fails(rt, L, 4, 8, 16, BPF_F_MMAPABLE, EINVAL, NULL);
+	create_fails(rt, L, 4, 8, 16, BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE,
+		     EINVAL, NULL);
+	create_fails(rt, P, 4, 8, 16, BPF_F_NUMA_NODE, EINVAL, NULL);
+	create_fails(rt, L, 4, 8, (1u << 31) + 1, 0, E2BIG, NULL);
 	/* Rounded up to a multiple of the CPUs, 2^31 is too many. */
-	mk_fails(rt, L, 1u << 31, BPF_F_NO_COMMON_LRU, E2BIG);
-	assert_null(mk(rt, L, 0, 8, 4, 0));
+	create_fails(rt, L, 4, 8, 1u << 31, BPF_F_NO_COMMON_LRU, E2BIG, NULL);
+	assert_null(create(rt, L, 0, 8, 4, 0));
 	assert_int_equal(errno, EINVAL);
-	assert_null(mk(rt, P, 4, 32769, 4, 0));
+	assert_null(create(rt, P, 4, 32769, 4, 0));
 	assert_int_equal(errno, E2BIG);
 
-	m = mk(rt, L, 4, 8, 16, BPF_F_NUMA_NODE | BPF_F_ZERO_SEED);
+	m = create(rt, L, 4, 8, 16, BPF_F_NUMA_NODE | BPF_F_ZERO_SEED);
 	assert_non_null(m);
 	uebpf_map_put(m);
 	/* Each CPU's list gets the same share. */
-	m = mk(rt, L, 4, 8, 10, BPF_F_NO_COMMON_LRU);
+	m = create(rt, L, 4, 8, 10, BPF_F_NO_COMMON_LRU);
 	assert_non_null(m);
 	assert_int_equal(uebpf_map_max_entries(m), 12);
 	uebpf_map_put(m);
-	m = mk(rt, P, 4, 8, 2, BPF_F_NO_COMMON_LRU);
+	m = create(rt, P, 4, 8, 2, BPF_F_NO_COMMON_LRU);
 	assert_non_null(m);
 	assert_int_equal(uebpf_map_max_entries(m), 3);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_flags_and_values(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, 0);
 	struct uebpf_epoch_rec *rec;
 	uint64_t v = 1, out;
 	uint32_t k = 5;
@@ -164,14 +91,14 @@ static void test_flags_and_values(void **state)
 	assert_int_equal(uebpf_map_delete_elem(m, &k), -ENOENT);
 	assert_int_equal(count_keys(m), 0);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* An update never fails for lack of room, and the map never holds more
  * than max_entries. */
 static void test_full_map_evicts(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	static const uint32_t sizes[] = {1, 2, 7, 64, 1000};
 	size_t i;
 
@@ -179,7 +106,7 @@ static void test_full_map_evicts(void **state)
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		uint32_t max = sizes[i], k, n;
 		struct uebpf_map *m =
-			mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, max, 0);
+			create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, max, 0);
 		uint64_t v, out;
 
 		assert_non_null(m);
@@ -208,15 +135,15 @@ static void test_full_map_evicts(void **state)
 		assert_true(count_keys(m) <= max);
 		uebpf_map_put(m);
 	}
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* Keys a program looks up survive eviction; keys nobody uses go first. */
 static void hot_keys(bool use_them)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	const uint32_t max = 1000, hot = 100, fresh = 500;
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, max, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, max, 0);
 	uint32_t k, i, hot_left = 0, cold_left = 0;
 	uint64_t v = 0;
 
@@ -242,7 +169,7 @@ static void hot_keys(bool use_them)
 		assert_int_equal(hot_left, 0);
 	}
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_ref_bit(void **state)
@@ -257,9 +184,9 @@ static void test_ref_bit(void **state)
  * a control plane walking the map does not change what is evicted. */
 static void host_lookups(enum bpf_map_type t)
 {
-	struct uebpf_runtime *rt = rt_new(1);
+	struct uebpf_runtime *rt = rt_new_quiet(1, 0);
 	const uint32_t max = 256;
-	struct uebpf_map *m = mk(rt, t, 4, 8, max, 0);
+	struct uebpf_map *m = create(rt, t, 4, 8, max, 0);
 	uint32_t k, i, nk;
 	uint64_t v = 0, out;
 
@@ -277,7 +204,7 @@ static void host_lookups(enum bpf_map_type t)
 	for (k = 0; k < 16; k++)
 		assert_false(present(m, k));
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_host_lookup_does_not_mark(void **state)
@@ -291,8 +218,8 @@ static void test_host_lookup_does_not_mark(void **state)
  * ops->lookup finds. */
 static void test_sys_lookup(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(1);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(1, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 16, 0);
 	uint32_t k;
 	uint64_t v = 0;
 
@@ -302,15 +229,15 @@ static void test_sys_lookup(void **state)
 	for (k = 0; k < 10; k++)
 		assert_true(present(m, k));
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* Replacing an element counts as a use (the kernel sets the new element's
  * reference bit): replaced keys outlive older, untouched ones. */
 static void test_replace_marks(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(1);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 256, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(1, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 256, 0);
 	uint32_t k;
 	uint64_t v = 0;
 
@@ -330,15 +257,15 @@ static void test_replace_marks(void **state)
 	for (k = 144; k < 256; k++)
 		assert_false(present(m, k));
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* A value pointer a program holds stays valid, with its value, while the
  * element is evicted and its node reused. */
 static void test_held_pointer(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(1);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 8, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(1, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 8, 0);
 	struct uebpf_epoch_rec *rec;
 	uint64_t v = 77, *p;
 	uint32_t k = 1;
@@ -357,15 +284,15 @@ static void test_held_pointer(void **state)
 	assert_int_equal(*p, 77);
 	uebpf_epoch_exit(rec);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 /* BPF_F_NO_COMMON_LRU: a CPU's updates evict only from its own list. */
 static void test_no_common_lru(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(3);
-	struct uebpf_map *m =
-		mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 10, BPF_F_NO_COMMON_LRU);
+	struct uebpf_runtime *rt = rt_new_quiet(3, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, 10,
+				     BPF_F_NO_COMMON_LRU);
 	uint32_t k, mine = 0;
 	uint64_t v = 0;
 
@@ -402,14 +329,14 @@ static void test_no_common_lru(void **state)
 		assert_true(present(m, k));
 	assert_true(count_keys(m) <= 12);
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void lru_percpu(uint32_t flags)
 {
-	struct uebpf_runtime *rt = rt_new(3);
+	struct uebpf_runtime *rt = rt_new_quiet(3, 0);
 	struct uebpf_map *m =
-		mk(rt, BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 4, 6, flags);
+		create(rt, BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 4, 6, flags);
 	struct uebpf_epoch_rec *rec;
 	uint64_t in[3] = {1, 2, 3}, out[3];
 	uint32_t k = 1, v32, *p, i;
@@ -454,7 +381,7 @@ static void lru_percpu(uint32_t flags)
 		assert_true(count_keys(m) <= uebpf_map_max_entries(m));
 	}
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_lru_percpu(void **state)
@@ -510,8 +437,9 @@ static void *updater(void *arg)
 
 static void race(uint32_t flags, uint32_t max)
 {
-	struct uebpf_runtime *rt = rt_new(3);
-	struct uebpf_map *m = mk(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, max, flags);
+	struct uebpf_runtime *rt = rt_new_quiet(3, 0);
+	struct uebpf_map *m =
+		create(rt, BPF_MAP_TYPE_LRU_HASH, 4, 8, max, flags);
 	struct worker w[3];
 	pthread_t t[3];
 	atomic_bool stop;
@@ -551,7 +479,7 @@ static void race(uint32_t flags, uint32_t max)
 	}
 	assert_true(count_keys(m) <= uebpf_map_max_entries(m));
 	uebpf_map_put(m);
-	rt_free(rt);
+	rt_sync_free(rt);
 }
 
 static void test_race(void **state)

@@ -7,33 +7,12 @@
  * refuses, wrap-around, memory accounting, and producers + consumers on
  * several threads.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <cmocka.h>
-
-#include "uebpf.h"
-#include "../../maps/map.h"
+#include "map_test.h"
 
 #define ENOTSUPP 524
-
-static struct uebpf_runtime *new_rt(uint64_t mem_limit)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = 2, .log_quiet = 1,
-		   .mem_limit = mem_limit);
-	struct uebpf_runtime *rt = uebpf_runtime_new(&o);
-
-	assert_non_null(rt);
-	return rt;
-}
 
 static struct uebpf_map *new_qs(struct uebpf_runtime *rt,
 				enum bpf_map_type type, uint32_t value_size,
@@ -44,36 +23,6 @@ static struct uebpf_map *new_qs(struct uebpf_runtime *rt,
 	m = uebpf_map_create(rt, type, "qs", 0, value_size, max_entries, NULL);
 	assert_non_null(m);
 	return m;
-}
-
-static int create_err(enum bpf_map_type type, uint32_t key_size,
-		      uint32_t value_size, uint32_t max_entries, uint32_t flags,
-		      uint64_t mem_limit)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags);
-	struct uebpf_runtime *rt = new_rt(mem_limit);
-	struct uebpf_map *m;
-	int err = 0;
-
-	errno = 0;
-	m = uebpf_map_create(rt, type, "c", key_size, value_size, max_entries,
-			     &o);
-	if (!m)
-		err = -errno;
-	uebpf_map_put(m);
-	uebpf_epoch_synchronize(&rt->epoch);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	uebpf_runtime_free(rt);
-	return err;
-}
-
-static void put_and_check_uncharged(struct uebpf_runtime *rt,
-				    struct uebpf_map *m)
-{
-	uebpf_map_put(m);
-	uebpf_epoch_synchronize(&rt->epoch);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	uebpf_runtime_free(rt);
 }
 
 static void test_create_checks(void **state)
@@ -122,7 +71,7 @@ static void test_create_checks(void **state)
 
 static void test_queue_fifo(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_qs(rt, BPF_MAP_TYPE_QUEUE, 8, 4);
 	uint64_t v;
 	int i;
@@ -153,7 +102,7 @@ static void test_queue_fifo(void **state)
 
 static void test_stack_lifo(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_qs(rt, BPF_MAP_TYPE_STACK, 8, 4);
 	uint64_t v;
 	int i;
@@ -198,7 +147,7 @@ static void test_stack_lifo(void **state)
  * the next to pop, for a stack the bottom one. */
 static void test_exist_overwrites_oldest(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *q = new_qs(rt, BPF_MAP_TYPE_QUEUE, 4, 3);
 	struct uebpf_map *s = new_qs(rt, BPF_MAP_TYPE_STACK, 4, 3);
 	uint32_t v;
@@ -245,7 +194,7 @@ static void test_flags_and_element_calls(void **state)
 {
 	static const enum bpf_map_type types[] = {BPF_MAP_TYPE_QUEUE,
 						  BPF_MAP_TYPE_STACK};
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	uint32_t v = 1, key = 0, next;
 	unsigned int i;
 
@@ -307,7 +256,7 @@ static void test_flags_and_element_calls(void **state)
  * program's buffer, which is zeroed when there is nothing. */
 static void test_program_side(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *q = new_qs(rt, BPF_MAP_TYPE_QUEUE, 12, 2);
 	struct uebpf_map *s = new_qs(rt, BPF_MAP_TYPE_STACK, 12, 2);
 	struct uebpf_epoch_rec *rec;
@@ -355,7 +304,7 @@ static void test_program_side(void **state)
 /* Many laps around a small ring. */
 static void test_wrap_around(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *q = new_qs(rt, BPF_MAP_TYPE_QUEUE, 4, 5);
 	struct uebpf_map *s = new_qs(rt, BPF_MAP_TYPE_STACK, 4, 5);
 	uint32_t v, next_in = 0, next_out = 0, depth = 0, i, n;
@@ -475,7 +424,7 @@ static void *consumer(void *arg)
 
 static void test_threads(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct qstress s = {
 		.m = new_qs(rt, BPF_MAP_TYPE_QUEUE, sizeof(struct item), 64)};
 	pthread_t th[4];

@@ -6,146 +6,20 @@
  * and values staying put under a running program while the host replaces
  * them.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
-#include "uebpf.h"
-#include "insn.h"
-#include "../../maps/map.h"
+#include "map_test.h"
 #include "../../maps/redirect.h"
 
-#define TEST_HELPER 1000
-
 /* ---- helpers ------------------------------------------------------------- */
-
-struct logcap {
-	char text[16384];
-};
-
-static void cap_fn(enum uebpf_log_level level, const char *msg, void *ctx)
-{
-	struct logcap *c = ctx;
-	size_t len = strlen(c->text);
-
-	(void)level;
-	snprintf(c->text + len, sizeof(c->text) - len, "%s", msg);
-}
-
-static struct logcap cap;
-
-static struct uebpf_runtime *rt_new(unsigned int nr_cpus)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = nr_cpus, .log_fn = cap_fn,
-		   .log_ctx = &cap);
-	struct uebpf_runtime *rt;
-
-	cap.text[0] = '\0';
-	rt = uebpf_runtime_new(&o);
-	assert_non_null(rt);
-	return rt;
-}
-
-static void assert_logged(const char *needle)
-{
-	if (!strstr(cap.text, needle))
-		fail_msg("log does not contain \"%s\"; log was: \"%s\"", needle,
-			 cap.text);
-}
-
-/* Frees what the last puts retired: uebpf_epoch_retire() reclaims on
- * every 64th pending retirement, and with no reader active a reclaim
- * frees everything; tiny maps put here provide the retirements. */
-static void drain(struct uebpf_runtime *rt)
-{
-	int guard = 0;
-
-	while (rt->epoch.nr_retired && guard++ < 100000) {
-		struct uebpf_map *m = uebpf_map_create(
-			rt, BPF_MAP_TYPE_ARRAY, "drain", 4, 4, 1, NULL);
-
-		assert_non_null(m);
-		uebpf_map_put(m);
-	}
-	assert_int_equal(rt->epoch.nr_retired, 0);
-}
-
-static void rt_free(struct uebpf_runtime *rt)
-{
-	drain(rt);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	cap.text[0] = '\0';
-	uebpf_runtime_free(rt);
-	if (strstr(cap.text, "still held"))
-		fail_msg("leaked: %s", cap.text);
-}
-
-static struct uebpf_map *create(struct uebpf_runtime *rt,
-				enum bpf_map_type type, uint32_t key_size,
-				uint32_t value_size, uint32_t max_entries,
-				uint32_t flags)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags);
-
-	return uebpf_map_create(rt, type, "t", key_size, value_size,
-				max_entries, &o);
-}
-
-static void create_fails(struct uebpf_runtime *rt, enum bpf_map_type type,
-			 uint32_t key_size, uint32_t value_size,
-			 uint32_t max_entries, uint32_t flags, int err,
-			 const char *why)
-{
-	struct uebpf_map *m;
-
-	cap.text[0] = '\0';
-	errno = 0;
-	m = create(rt, type, key_size, value_size, max_entries, flags);
-	if (m)
-		fail_msg("%s key %u value %u max %u flags 0x%x: created",
-			 uebpf_map_type_name(type), key_size, value_size,
-			 max_entries, flags);
-	if (errno != err)
-		fail_msg("%s key %u value %u max %u flags 0x%x: errno %d, want %d",
-			 uebpf_map_type_name(type), key_size, value_size,
-			 max_entries, flags, errno, err);
-	if (why)
-		assert_logged(why);
-}
-
-static void create_ok(struct uebpf_runtime *rt, enum bpf_map_type type,
-		      uint32_t value_size, uint32_t max_entries,
-		      uint32_t flags, uint32_t flags_after)
-{
-	struct uebpf_map *m = create(rt, type, 4, value_size, max_entries,
-				     flags);
-
-	if (!m)
-		fail_msg("%s value %u max %u flags 0x%x: errno %d; log: %s",
-			 uebpf_map_type_name(type), value_size, max_entries,
-			 flags, errno, cap.text);
-	assert_int_equal(uebpf_map_flags(m), flags_after);
-	uebpf_map_put(m);
-}
 
 /* A raw program standing in for an XDP one (only raw programs load yet). */
 static struct uebpf_prog *load_xdp(struct uebpf_runtime *rt)
 {
-	const struct bpf_insn insns[] = { MOV64_IMM(0, 2), EXIT() };
-	struct uebpf_prog *p;
+	struct uebpf_prog *p = load_ret(rt, 2);
 
-	p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 2, NULL);
-	assert_non_null(p);
 	p->type = BPF_PROG_TYPE_XDP;
 	return p;
 }
@@ -158,56 +32,17 @@ static int update2(struct uebpf_map *m, uint32_t k, uint32_t a, uint32_t b,
 	return uebpf_map_update_elem(m, &k, v, flags);
 }
 
-static int lookup(struct uebpf_map *m, uint32_t k, void *v)
+/* Redirect values are u32 words: a program's lookup, typed. */
+static uint32_t *prog_lookup_u32(struct uebpf_map *m, uint32_t k)
 {
-	return uebpf_map_lookup_elem(m, &k, v);
-}
-
-static int delete_key(struct uebpf_map *m, uint32_t k)
-{
-	return uebpf_map_delete_elem(m, &k);
-}
-
-static uint32_t *prog_lookup(struct uebpf_map *m, uint32_t k)
-{
-	return m->ops->lookup(m, &k);
-}
-
-typedef void (*in_prog_fn)(void *arg);
-struct in_prog {
-	in_prog_fn fn;
-	void *arg;
-};
-
-static uint64_t in_prog_helper(uint64_t r1, uint64_t r2, uint64_t r3,
-			       uint64_t r4, uint64_t r5,
-			       struct uebpf_run_ctx *ctx)
-{
-	struct in_prog *ip = (struct in_prog *)(uintptr_t)r1;
-
-	(void)r2, (void)r3, (void)r4, (void)r5, (void)ctx;
-	ip->fn(ip->arg);
-	return 0;
-}
-
-/* A program whose helper runs fn(arg), in the run's epoch section. */
-static struct uebpf_prog *load_helper_prog(struct uebpf_runtime *rt)
-{
-	const struct bpf_insn insns[] = { CALL_HELPER(TEST_HELPER), EXIT() };
-	struct uebpf_prog *p;
-
-	rt->helpers[TEST_HELPER].fn = in_prog_helper;
-	rt->helpers[TEST_HELPER].name = "test_in_prog";
-	p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 2, NULL);
-	assert_non_null(p);
-	return p;
+	return prog_lookup(m, k);
 }
 
 /* ---- creation ------------------------------------------------------------ */
 
 static void test_create_checks(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(4);
+	struct uebpf_runtime *rt = rt_new(4, 0);
 	const enum bpf_map_type types[] = { BPF_MAP_TYPE_DEVMAP,
 					    BPF_MAP_TYPE_XSKMAP,
 					    BPF_MAP_TYPE_CPUMAP };
@@ -230,25 +65,23 @@ static void test_create_checks(void **state)
 				     "not valid for");
 	}
 	/* DEVMAP: 4 or 8 bytes; read-only to programs whatever asked. */
-	create_ok(rt, BPF_MAP_TYPE_DEVMAP, 4, 1, 0, BPF_F_RDONLY_PROG);
-	create_ok(rt, BPF_MAP_TYPE_DEVMAP, 8, 1, BPF_F_NUMA_NODE,
-		  BPF_F_NUMA_NODE | BPF_F_RDONLY_PROG);
-	create_ok(rt, BPF_MAP_TYPE_DEVMAP, 8, 100000, BPF_F_RDONLY,
-		  BPF_F_RDONLY | BPF_F_RDONLY_PROG);
-	create_ok(rt, BPF_MAP_TYPE_DEVMAP, 8, 1, BPF_F_WRONLY,
-		  BPF_F_WRONLY | BPF_F_RDONLY_PROG);
+	create_ok_as(rt, BPF_MAP_TYPE_DEVMAP, 4, 4, 1, 0, BPF_F_RDONLY_PROG);
+	create_ok_as(rt, BPF_MAP_TYPE_DEVMAP, 4, 8, 1, BPF_F_NUMA_NODE,
+		     BPF_F_NUMA_NODE | BPF_F_RDONLY_PROG);
+	create_ok_as(rt, BPF_MAP_TYPE_DEVMAP, 4, 8, 100000, BPF_F_RDONLY,
+		     BPF_F_RDONLY | BPF_F_RDONLY_PROG);
+	create_ok_as(rt, BPF_MAP_TYPE_DEVMAP, 4, 8, 1, BPF_F_WRONLY,
+		     BPF_F_WRONLY | BPF_F_RDONLY_PROG);
 	/* XSKMAP: 4 bytes. */
 	create_fails(rt, BPF_MAP_TYPE_XSKMAP, 4, 8, 4, 0, EINVAL,
 		     "values are 4 bytes");
-	create_ok(rt, BPF_MAP_TYPE_XSKMAP, 4, 64, 0, 0);
-	create_ok(rt, BPF_MAP_TYPE_XSKMAP, 4, 64,
-		  BPF_F_NUMA_NODE | BPF_F_RDONLY,
+	create_ok(rt, BPF_MAP_TYPE_XSKMAP, 4, 4, 64, 0);
+	create_ok(rt, BPF_MAP_TYPE_XSKMAP, 4, 4, 64,
 		  BPF_F_NUMA_NODE | BPF_F_RDONLY);
-	create_ok(rt, BPF_MAP_TYPE_XSKMAP, 4, 64, BPF_F_WRONLY, BPF_F_WRONLY);
+	create_ok(rt, BPF_MAP_TYPE_XSKMAP, 4, 4, 64, BPF_F_WRONLY);
 	/* CPUMAP: only BPF_F_NUMA_NODE, at most NR_CPUS entries. */
-	create_ok(rt, BPF_MAP_TYPE_CPUMAP, 4, 1, 0, 0);
-	create_ok(rt, BPF_MAP_TYPE_CPUMAP, 8, 8192, BPF_F_NUMA_NODE,
-		  BPF_F_NUMA_NODE);
+	create_ok(rt, BPF_MAP_TYPE_CPUMAP, 4, 4, 1, 0);
+	create_ok(rt, BPF_MAP_TYPE_CPUMAP, 4, 8, 8192, BPF_F_NUMA_NODE);
 	create_fails(rt, BPF_MAP_TYPE_CPUMAP, 4, 8, 4, BPF_F_RDONLY, EINVAL,
 		     "not valid for CPUMAP");
 	create_fails(rt, BPF_MAP_TYPE_CPUMAP, 4, 8, 4, BPF_F_WRONLY, EINVAL,
@@ -264,20 +97,18 @@ static void test_create_checks(void **state)
 
 static void test_devmap(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_DEVMAP, 4, 8, 4, 0);
 	struct uebpf_map *m4 = create(rt, BPF_MAP_TYPE_DEVMAP, 4, 4, 4, 0);
 	struct uebpf_prog *xdp = load_xdp(rt);
-	struct uebpf_prog *raw = uebpf_prog_load(
-		rt, BPF_PROG_TYPE_UNSPEC,
-		(const struct bpf_insn[]){ MOV64_IMM(0, 0), EXIT() }, 2, NULL);
+	struct uebpf_prog *raw = load_ret(rt, 0);
 	uint32_t v[2], xid = uebpf_prog_id(xdp), k, next;
 
 	(void)state;
 	assert_non_null(m);
 	assert_non_null(m4);
 	assert_int_equal(lookup(m, 0, v), -ENOENT);
-	assert_null(prog_lookup(m, 0));
+	assert_null(prog_lookup_u32(m, 0));
 	assert_int_equal(uebpf_redirect_lookup(m, 0, v), -ENOENT);
 
 	assert_int_equal(update2(m, 0, 5, 0, BPF_ANY), 0);
@@ -289,13 +120,13 @@ static void test_devmap(void **state)
 	assert_int_equal(lookup(m, 1, v), 0);
 	assert_int_equal(v[0], 7);
 	assert_int_equal(v[1], xid);
-	assert_int_equal(prog_lookup(m, 1)[0], 7);
-	assert_int_equal(prog_lookup(m, 1)[1], xid);
+	assert_int_equal(prog_lookup_u32(m, 1)[0], 7);
+	assert_int_equal(prog_lookup_u32(m, 1)[1], xid);
 	memset(v, 0, sizeof(v));
 	assert_int_equal(uebpf_redirect_lookup(m, 1, v), 0);
 	assert_int_equal(v[0], 7);
 	assert_int_equal(v[1], xid);
-	assert_null(prog_lookup(m, 4));
+	assert_null(prog_lookup_u32(m, 4));
 	assert_int_equal(uebpf_redirect_lookup(m, 4, v), -ENOENT);
 
 	/* Programs must exist and be XDP programs. */
@@ -359,7 +190,7 @@ static void test_devmap(void **state)
 /* A stored program lives as long as a value holds it. */
 static void test_devmap_prog_refs(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_DEVMAP, 4, 8, 4, 0);
 	struct uebpf_map *c = create(rt, BPF_MAP_TYPE_CPUMAP, 4, 8, 2, 0);
 	struct uebpf_prog *p = load_xdp(rt);
@@ -402,7 +233,7 @@ static void test_devmap_prog_refs(void **state)
 
 static void test_cpumap(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(3);
+	struct uebpf_runtime *rt = rt_new(3, 0);
 	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_CPUMAP, 4, 8, 64, 0);
 	struct uebpf_map *m4 = create(rt, BPF_MAP_TYPE_CPUMAP, 4, 4, 4, 0);
 	struct uebpf_prog *xdp = load_xdp(rt);
@@ -422,7 +253,7 @@ static void test_cpumap(void **state)
 	memset(v, 0, sizeof(v));
 	assert_int_equal(uebpf_redirect_lookup(m, 1, v), 0);
 	assert_int_equal(v[0], 16384);
-	assert_int_equal(prog_lookup(m, 2)[0], 128);
+	assert_int_equal(prog_lookup_u32(m, 2)[0], 128);
 
 	/* The kernel's order: flags, index, NOEXIST, qsize, CPU. */
 	assert_int_equal(update2(m, 64, 20000, 0, BPF_F_LOCK), -EINVAL);
@@ -468,19 +299,19 @@ static void test_cpumap(void **state)
 
 static void test_xskmap(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_XSKMAP, 4, 4, 4, 0);
 	uint32_t k, v, next;
 
 	(void)state;
 	assert_non_null(m);
-	assert_null(prog_lookup(m, 0));
+	assert_null(prog_lookup_u32(m, 0));
 	/* The host's socket id goes in as is; BPF_EXIST and BPF_NOEXIST
 	 * are honoured, unlike the other array maps. */
 	k = 0, v = 77;
 	assert_int_equal(uebpf_map_update_elem(m, &k, &v, BPF_EXIST), -ENOENT);
 	assert_int_equal(uebpf_map_update_elem(m, &k, &v, BPF_NOEXIST), 0);
-	assert_int_equal(*prog_lookup(m, 0), 77);
+	assert_int_equal(*prog_lookup_u32(m, 0), 77);
 	v = 0;
 	assert_int_equal(uebpf_redirect_lookup(m, 0, &v), 0);
 	assert_int_equal(v, 77);
@@ -490,11 +321,11 @@ static void test_xskmap(void **state)
 	assert_int_equal(uebpf_map_update_elem(m, &k, &v, BPF_NOEXIST),
 			 -EEXIST);
 	assert_int_equal(uebpf_map_update_elem(m, &k, &v, BPF_EXIST), 0);
-	assert_int_equal(*prog_lookup(m, 0), 78);
+	assert_int_equal(*prog_lookup_u32(m, 0), 78);
 	k = 1, v = 0; /* id 0 is an id */
 	assert_int_equal(uebpf_map_update_elem(m, &k, &v, BPF_ANY), 0);
-	assert_non_null(prog_lookup(m, 1));
-	assert_int_equal(*prog_lookup(m, 1), 0);
+	assert_non_null(prog_lookup_u32(m, 1));
+	assert_int_equal(*prog_lookup_u32(m, 1), 0);
 	k = 4;
 	assert_int_equal(uebpf_map_update_elem(m, &k, &v, BPF_ANY), -E2BIG);
 	assert_int_equal(uebpf_map_update_elem(m, &k, &v, BPF_F_LOCK),
@@ -507,11 +338,11 @@ static void test_xskmap(void **state)
 	assert_int_equal(m->ops->update(m, &k, &v, 0), -EOPNOTSUPP);
 	/* Delete: 0 whether or not a socket was there. */
 	assert_int_equal(delete_key(m, 0), 0);
-	assert_null(prog_lookup(m, 0));
+	assert_null(prog_lookup_u32(m, 0));
 	assert_int_equal(uebpf_redirect_lookup(m, 0, &v), -ENOENT);
 	assert_int_equal(delete_key(m, 0), 0);
 	assert_int_equal(delete_key(m, 4), -EINVAL);
-	assert_null(prog_lookup(m, 4));
+	assert_null(prog_lookup_u32(m, 4));
 	k = 2;
 	assert_int_equal(uebpf_map_get_next_key(m, &k, &next), 0);
 	assert_int_equal(next, 3);
@@ -522,7 +353,7 @@ static void test_xskmap(void **state)
 /* None of the three has the kernel's batch operations; all freeze. */
 static void test_batch_and_freeze(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	const enum bpf_map_type types[] = { BPF_MAP_TYPE_DEVMAP,
 					    BPF_MAP_TYPE_CPUMAP,
 					    BPF_MAP_TYPE_XSKMAP };
@@ -551,7 +382,7 @@ static void test_batch_and_freeze(void **state)
 		assert_int_equal(uebpf_map_update_elem(m, &keys[1], vals, 0),
 				 -EPERM);
 		assert_int_equal(delete_key(m, 0), -EPERM);
-		assert_non_null(prog_lookup(m, 0));
+		assert_non_null(prog_lookup_u32(m, 0));
 		uebpf_map_put(m);
 	}
 	rt_free(rt);
@@ -568,7 +399,7 @@ struct epoch_case {
 static void epoch_case_fn(void *arg)
 {
 	struct epoch_case *c = arg;
-	uint32_t *v = prog_lookup(c->m, 1);
+	uint32_t *v = prog_lookup_u32(c->m, 1);
 	struct uebpf_map *x;
 	int i;
 
@@ -583,22 +414,20 @@ static void epoch_case_fn(void *arg)
 	}
 	assert_true(c->rt->epoch.nr_retired > 200);
 	assert_int_equal(v[0], 11);
-	assert_null(prog_lookup(c->m, 1));
+	assert_null(prog_lookup_u32(c->m, 1));
 	c->steps++;
 }
 
 static void test_redirect_epoch(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(1);
+	struct uebpf_runtime *rt = rt_new(1, 0);
 	struct uebpf_prog *p = load_helper_prog(rt);
 	struct epoch_case c = { rt, create(rt, BPF_MAP_TYPE_DEVMAP, 4, 8, 2, 0),
 				0 };
-	struct in_prog ip = { epoch_case_fn, &c };
-	uint64_t r0;
 
 	(void)state;
 	assert_int_equal(update2(c.m, 1, 11, 0, 0), 0);
-	assert_int_equal(uebpf_prog_run(p, &ip, sizeof(ip), &r0), 0);
+	run_in_prog(p, epoch_case_fn, &c);
 	assert_int_equal(c.steps, 1);
 	uebpf_map_put(c.m);
 	uebpf_prog_free(p);
@@ -608,14 +437,6 @@ static void test_redirect_epoch(void **state)
 /* ---- programs, the host and an iterator at once -------------------------- */
 
 #define C_SLOTS 8
-
-static atomic_int thread_failures;
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond) && atomic_fetch_add(&thread_failures, 1) < 5)    \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__,       \
-				__LINE__, #cond);                              \
-	} while (0)
 
 struct cshared {
 	struct uebpf_runtime *rt;
@@ -643,7 +464,7 @@ static void reader_step(void *arg)
 		CHECK(k < C_SLOTS && (v[0] & 0xff) == k && v[1] == 0);
 		r->found++;
 	}
-	p = prog_lookup(s->dev, k);
+	p = prog_lookup_u32(s->dev, k);
 	if (p) {
 		first = p[0];
 		if (!(rand_r(&r->seed) & 7))
@@ -660,18 +481,8 @@ static void *c_reader(void *arg)
 {
 	struct cshared *s = arg;
 	struct creader r = { s, (unsigned int)(uintptr_t)&r, 0 };
-	struct in_prog ip = { reader_step, &r };
-	struct uebpf_prog *p;
-	uint64_t r0;
 
-	p = uebpf_prog_load(s->rt, BPF_PROG_TYPE_UNSPEC,
-			    (const struct bpf_insn[]){ CALL_HELPER(TEST_HELPER),
-						       EXIT() },
-			    2, NULL);
-	CHECK(p != NULL);
-	while (p && !atomic_load(&s->stop))
-		CHECK(uebpf_prog_run(p, &ip, sizeof(ip), &r0) == 0);
-	uebpf_prog_free(p);
+	run_in_prog_until(s->rt, reader_step, &r, &s->stop);
 	atomic_fetch_add(&s->found, r.found);
 	return NULL;
 }
@@ -738,11 +549,9 @@ static void *c_iterator(void *arg)
 
 static void test_concurrency(void **state)
 {
-	struct uebpf_runtime *rt = rt_new(2);
+	struct uebpf_runtime *rt = rt_new(2, 0);
 	struct uebpf_prog *hp = load_helper_prog(rt);
 	struct cshared s = { 0 };
-	pthread_t th[6];
-	int i;
 
 	(void)state;
 	s.rt = rt;
@@ -752,14 +561,7 @@ static void test_concurrency(void **state)
 	assert_non_null(s.dev);
 	assert_non_null(s.cpu);
 	assert_non_null(s.xsk);
-	for (i = 0; i < 4; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, c_reader, &s), 0);
-	assert_int_equal(pthread_create(&th[4], NULL, c_host, &s), 0);
-	assert_int_equal(pthread_create(&th[5], NULL, c_iterator, &s), 0);
-	usleep(1000 * 1000);
-	atomic_store(&s.stop, true);
-	for (i = 0; i < 6; i++)
-		pthread_join(th[i], NULL);
+	run_threads(c_reader, c_host, c_iterator, &s, &s.stop, 1000);
 	assert_int_equal(atomic_load(&thread_failures), 0);
 	print_message("1 s: %lu redirect lookups found, %lu host updates, %lu walks\n",
 		      atomic_load(&s.found), atomic_load(&s.updates),

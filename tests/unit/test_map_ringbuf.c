@@ -12,36 +12,15 @@
  * index and flag errors, BPF_F_CURRENT_CPU with the thread's CPU slot, and
  * the host element calls.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include <cmocka.h>
-
-#include "uebpf.h"
-#include "../../maps/map.h"
+#include "map_test.h"
 #include "../../maps/perf_event.h"
 #include "../../maps/ringbuf.h"
 
 #define ENOTSUPP 524
-
-static struct uebpf_runtime *new_rt(unsigned int nr_cpus, uint64_t mem_limit)
-{
-	UEBPF_OPTS(uebpf_runtime_opts, o, .nr_cpus = nr_cpus, .log_quiet = 1,
-		   .mem_limit = mem_limit);
-	struct uebpf_runtime *rt = uebpf_runtime_new(&o);
-
-	assert_non_null(rt);
-	return rt;
-}
 
 static struct uebpf_map *new_rb(struct uebpf_runtime *rt, uint32_t size)
 {
@@ -50,36 +29,6 @@ static struct uebpf_map *new_rb(struct uebpf_runtime *rt, uint32_t size)
 	m = uebpf_map_create(rt, BPF_MAP_TYPE_RINGBUF, "rb", 0, 0, size, NULL);
 	assert_non_null(m);
 	return m;
-}
-
-static int create_err(enum bpf_map_type type, uint32_t key_size,
-		      uint32_t value_size, uint32_t max_entries, uint32_t flags,
-		      uint64_t mem_limit)
-{
-	UEBPF_OPTS(uebpf_map_create_opts, o, .map_flags = flags);
-	struct uebpf_runtime *rt = new_rt(2, mem_limit);
-	struct uebpf_map *m;
-	int err = 0;
-
-	errno = 0;
-	m = uebpf_map_create(rt, type, "c", key_size, value_size, max_entries,
-			     &o);
-	if (!m)
-		err = -errno;
-	uebpf_map_put(m);
-	uebpf_epoch_synchronize(&rt->epoch);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	uebpf_runtime_free(rt);
-	return err;
-}
-
-static void put_and_check_uncharged(struct uebpf_runtime *rt,
-				    struct uebpf_map *m)
-{
-	uebpf_map_put(m);
-	uebpf_epoch_synchronize(&rt->epoch);
-	assert_int_equal(atomic_load(&rt->mem_used), 0);
-	uebpf_runtime_free(rt);
 }
 
 static uint32_t hdr_len(const void *sample)
@@ -145,7 +94,7 @@ static void test_rb_create_checks(void **state)
 
 static void test_rb_element_calls(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_rb(rt, 4096);
 	uint8_t buf[8];
 
@@ -161,7 +110,7 @@ static void test_rb_element_calls(void **state)
 
 static void test_rb_reserve_submit_discard(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_rb(rt, 4096);
 	struct uebpf_map *arr;
 	struct got g = {0};
@@ -251,7 +200,7 @@ static void test_rb_reserve_submit_discard(void **state)
 
 static void test_rb_output_and_full(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_rb(rt, 4096);
 	struct got g = {0};
 	uint8_t data[1000];
@@ -288,7 +237,7 @@ static void test_rb_output_and_full(void **state)
 
 static void test_rb_consume_stops(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_rb(rt, 4096);
 	struct got g = {.stop_after = 2};
 	uint8_t v;
@@ -318,7 +267,7 @@ static void test_rb_consume_stops(void **state)
  * the ring is the ring's first bytes, read back contiguous. */
 static void test_rb_wrapped_record_layout(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_rb(rt, 4096);
 	struct got g = {0};
 	uint8_t *base, *p;
@@ -384,7 +333,7 @@ static void fill_seq(uint8_t *p, uint64_t seq)
 /* Many laps around a one-page ring: records cross its end contiguous. */
 static void test_rb_wrap_around(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m = new_rb(rt, 4096);
 	struct seqcheck c = {0};
 	uint64_t seq = 0, reserved = 0, pos;
@@ -532,7 +481,7 @@ static int rb_consume_one(void *ctx, void *data, size_t size)
 
 static void test_rb_two_producers(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct rbstress s = {.m = new_rb(rt, 16384)};
 	struct rbcons c = {0};
 	struct timespec t0, t;
@@ -594,7 +543,7 @@ static void test_pe_create_checks(void **state)
 {
 	const enum bpf_map_type pe = BPF_MAP_TYPE_PERF_EVENT_ARRAY;
 	struct uebpf_map tmpl = {0};
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 
 	(void)state;
 	assert_int_equal(create_err(pe, 4, 4, 4, 0, 0), 0);
@@ -634,7 +583,7 @@ static void test_pe_create_checks(void **state)
 
 static void test_pe_output(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(4, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(4, 0);
 	struct uebpf_map *m, *rb;
 	struct pe_got g = {0}, g2 = {0};
 	const char msg[] = "hello, perf";
@@ -718,7 +667,7 @@ static void test_pe_output(void **state)
 
 static void test_pe_host_calls(void **state)
 {
-	struct uebpf_runtime *rt = new_rt(2, 0);
+	struct uebpf_runtime *rt = rt_new_quiet(2, 0);
 	struct uebpf_map *m;
 	uint32_t k, v = 42, next;
 
