@@ -215,6 +215,8 @@ UEBPF_API int uebpf_perf_event_array_set_callback(struct uebpf_map *map,
 UEBPF_API const char *uebpf_helper_name(unsigned int helper_id);
 UEBPF_API const char *uebpf_prog_type_name(enum bpf_prog_type type);
 
+#include "uebpf/object.h"
+
 #ifdef __cplusplus
 }
 #endif

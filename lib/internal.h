@@ -104,6 +104,13 @@ int uebpf_idr_alloc(struct uebpf_idr *idr, void *obj, uint32_t *id)
 	UEBPF_HIDDEN;
 void uebpf_idr_remove(struct uebpf_idr *idr, uint32_t id) UEBPF_HIDDEN;
 
+/* A map pinned by name (LIBBPF_PIN_BY_NAME, uebpf_map_pin()); the
+ * registry holds one reference. */
+struct uebpf_pin {
+	char *name;
+	struct uebpf_map *map;
+};
+
 struct uebpf_runtime {
 	unsigned int nr_cpus;
 	uint64_t mem_limit;
@@ -116,7 +123,14 @@ struct uebpf_runtime {
 	enum uebpf_log_level log_level;
 	bool log_quiet;
 	struct uebpf_helper helpers[UEBPF_MAX_HELPER_ID];
+	/* Pinned maps, so objects that pin the same name share the map. */
+	pthread_mutex_t pin_lock;
+	struct uebpf_pin *pins;
+	size_t nr_pins;
 };
+
+/* lib/pin.c: drops every pin; uebpf_runtime_free() calls it first. */
+void uebpf_pins_free(struct uebpf_runtime *rt) UEBPF_HIDDEN;
 
 /* The CPU slot the calling thread runs as (0 until it binds). */
 extern __thread unsigned int uebpf_this_cpu UEBPF_HIDDEN;
@@ -135,8 +149,20 @@ struct uebpf_run_ctx {
 	uint64_t budget; /* instruction slots left */
 	int err;	 /* why a run stopped early, negative errno */
 	size_t err_pc;
-	struct uebpf_region regions[2]; /* [0] = stack, [1] = r1 memory */
+	/* [0] = stack, [1] = r1 memory, then the map values the program
+	 * addresses directly (global data) */
+	struct uebpf_region *regions;
 	unsigned int nr_regions;
+};
+
+/* An ld_imm64 that loads a map (BPF_PSEUDO_MAP_FD) or the address of its
+ * element 0 plus off (BPF_PSEUDO_MAP_VALUE): rewritten to that constant at
+ * load, remembered here for the verifier. */
+struct uebpf_map_ref {
+	size_t pc;
+	struct uebpf_map *map;
+	uint8_t kind; /* BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE */
+	uint32_t off;
 };
 
 struct uebpf_prog {
@@ -151,7 +177,28 @@ struct uebpf_prog {
 	/* Programs the verifier has not proven safe run with every memory
 	 * access checked against the run's regions. */
 	bool checked;
+	/* The maps it refers to, one reference each (the kernel's used_maps),
+	 * every reference by pc, and the values it addresses directly. */
+	struct uebpf_map **used_maps;
+	size_t nr_used_maps;
+	struct uebpf_map_ref *map_refs;
+	size_t nr_map_refs;
+	struct uebpf_region *value_regions;
+	unsigned int nr_value_regions;
 };
+
+/* The kernel's MAX_USED_MAPS: distinct maps one program may refer to. */
+#define UEBPF_MAX_USED_MAPS 64
+
+/* The object loader's way in: any program type (stored; only raw programs
+ * run yet), and ld_imm64 with src BPF_PSEUDO_MAP_IDX / _IDX_VALUE whose
+ * imm indexes maps[] besides the ids of src 1 / 2. */
+struct uebpf_prog *
+uebpf_prog_load_internal(struct uebpf_runtime *rt, enum bpf_prog_type type,
+			 const struct bpf_insn *insns, size_t insn_cnt,
+			 const struct uebpf_prog_load_opts *opts,
+			 struct uebpf_map *const *maps, size_t nr_maps)
+	UEBPF_HIDDEN;
 
 void uebpf_prog_put(struct uebpf_prog *prog) UEBPF_HIDDEN;
 /* Takes a reference; NULL when no live program has that id. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "../maps/map.h"
 
 #define PROG_TYPE_NAME(x) [BPF_PROG_TYPE_##x] = #x
 static const char *const prog_type_names[] = {
@@ -50,41 +51,193 @@ const char *uebpf_prog_type_name(enum bpf_prog_type type)
 	return NULL;
 }
 
-/* Map references in ld_imm64 need the map registry of the maps issue;
- * until then no map id resolves, and the message says which pc asked. */
-static int resolve_ld_imm64(struct uebpf_prog *prog, struct uebpf_vlog *log)
+static const char *map_ref_src(uint8_t src)
 {
-	size_t pc;
+	switch (src) {
+	case BPF_PSEUDO_MAP_FD:
+		return "BPF_PSEUDO_MAP_FD";
+	case BPF_PSEUDO_MAP_VALUE:
+		return "BPF_PSEUDO_MAP_VALUE";
+	case BPF_PSEUDO_MAP_IDX:
+		return "BPF_PSEUDO_MAP_IDX";
+	default:
+		return "BPF_PSEUDO_MAP_IDX_VALUE";
+	}
+}
+
+/* Holds the reference the caller took on map in prog->used_maps, or drops
+ * it when the program already holds one. */
+static int use_map(struct uebpf_prog *prog, struct uebpf_map *map,
+		   struct uebpf_vlog *log)
+{
+	size_t i;
+
+	for (i = 0; i < prog->nr_used_maps; i++) {
+		if (prog->used_maps[i] == map) {
+			uebpf_map_put(map);
+			return 0;
+		}
+	}
+	if (prog->nr_used_maps == UEBPF_MAX_USED_MAPS) {
+		uebpf_vlog_printf(log, "the program refers to more than %d maps\n",
+				  UEBPF_MAX_USED_MAPS);
+		uebpf_map_put(map);
+		return -E2BIG;
+	}
+	prog->used_maps[prog->nr_used_maps++] = map;
+	return 0;
+}
+
+/* The kernel's map_direct_value_addr(): only single-element ARRAY maps
+ * have a value whose address a program may load as a constant. */
+static int value_addr(struct uebpf_map *map, uint32_t off, size_t pc,
+		      uintptr_t *addr, struct uebpf_vlog *log)
+{
+	uint32_t zero = 0;
+	void *v;
+
+	if (map->type != BPF_MAP_TYPE_ARRAY) {
+		uebpf_vlog_printf(log, "ld_imm64 at pc %zu: map '%s' is %s, which has no direct value access (only single-element ARRAY maps do)\n",
+				  pc, map->name,
+				  uebpf_map_type_name(map->type));
+		return -EINVAL;
+	}
+	if (map->max_entries != 1) {
+		uebpf_vlog_printf(log, "ld_imm64 at pc %zu: direct value access needs an ARRAY with max_entries 1, map '%s' has %u\n",
+				  pc, map->name, map->max_entries);
+		return -ENOTSUPP_ERRNO;
+	}
+	if (off >= map->value_size) {
+		uebpf_vlog_printf(log, "ld_imm64 at pc %zu: invalid access to map value pointer, value_size=%u off=%u\n",
+				  pc, map->value_size, off);
+		return -EINVAL;
+	}
+	/* An array's storage lives as long as the map: no epoch section. */
+	v = map->ops->lookup ? map->ops->lookup(map, &zero) : NULL;
+	if (!v) {
+		uebpf_vlog_printf(log, "ld_imm64 at pc %zu: map '%s' has no element 0\n",
+				  pc, map->name);
+		return -EINVAL;
+	}
+	*addr = (uintptr_t)v + off;
+	return 0;
+}
+
+static int add_value_region(struct uebpf_prog *prog, struct uebpf_map *map,
+			    uintptr_t base)
+{
+	struct uebpf_region *r;
+	unsigned int i;
+
+	for (i = 0; i < prog->nr_value_regions; i++)
+		if (prog->value_regions[i].lo == base)
+			return 0;
+	r = realloc(prog->value_regions,
+		    (prog->nr_value_regions + 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	prog->value_regions = r;
+	r[prog->nr_value_regions].lo = base;
+	r[prog->nr_value_regions].hi = base + map->value_size;
+	prog->nr_value_regions++;
+	return 0;
+}
+
+/*
+ * Map references in ld_imm64: src 1 / 2 name a map by id (the host's fd),
+ * src 5 / 6 by index into maps[] (the loader's; NULL for uebpf_prog_load,
+ * as the kernel without fd_array).  Each becomes the map's address or the
+ * address of its value plus off, and is remembered in prog->map_refs.
+ */
+static int resolve_ld_imm64(struct uebpf_prog *prog,
+			    struct uebpf_map *const *maps, size_t nr_maps,
+			    struct uebpf_vlog *log)
+{
+	struct uebpf_map_ref *ref;
+	struct uebpf_map *map;
+	size_t pc, n = 0;
+	uintptr_t addr;
+	int err;
+
+	for (pc = 0; pc < prog->insn_cnt; pc++) {
+		if (uebpf_insn_is_ld_imm64(&prog->insns[pc])) {
+			n++;
+			pc++;
+		}
+	}
+	if (!n)
+		return 0;
+	prog->map_refs = calloc(n, sizeof(*prog->map_refs));
+	prog->used_maps = calloc(n < UEBPF_MAX_USED_MAPS ? n :
+							   UEBPF_MAX_USED_MAPS,
+				 sizeof(*prog->used_maps));
+	if (!prog->map_refs || !prog->used_maps)
+		return -ENOMEM;
 
 	for (pc = 0; pc < prog->insn_cnt; pc++) {
 		struct bpf_insn *in = &prog->insns[pc];
+		uint8_t src = in->src_reg;
+		bool by_idx = src == BPF_PSEUDO_MAP_IDX ||
+			      src == BPF_PSEUDO_MAP_IDX_VALUE;
+		bool value = src == BPF_PSEUDO_MAP_VALUE ||
+			     src == BPF_PSEUDO_MAP_IDX_VALUE;
 
 		if (!uebpf_insn_is_ld_imm64(in))
 			continue;
-		switch (in->src_reg) {
-		case BPF_PSEUDO_MAP_FD:
-		case BPF_PSEUDO_MAP_IDX:
-		case BPF_PSEUDO_MAP_VALUE:
-		case BPF_PSEUDO_MAP_IDX_VALUE:
-			uebpf_vlog_printf(log, "ld_imm64 at pc %zu refers to map %s %d, but this runtime has no such map\n",
-					  pc,
-					  in->src_reg == BPF_PSEUDO_MAP_FD ||
-							  in->src_reg ==
-								  BPF_PSEUDO_MAP_VALUE ?
-						  "id" :
-						  "index",
-					  in->imm);
-			return -EBADF;
-		}
 		pc++;
+		if (src != BPF_PSEUDO_MAP_FD && !by_idx && !value)
+			continue;
+		if (by_idx && !maps) {
+			uebpf_vlog_printf(log, "ld_imm64 at pc %zu uses %s, which indexes an array of maps only the object loader has: refer to maps by id with BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE\n",
+					  pc - 1, map_ref_src(src));
+			return -EPROTO;
+		}
+		if (by_idx) {
+			if ((uint32_t)in->imm >= nr_maps || !maps[in->imm]) {
+				uebpf_vlog_printf(log, "ld_imm64 at pc %zu: map index %u is out of range (%zu maps)\n",
+						  pc - 1, (uint32_t)in->imm,
+						  nr_maps);
+				return -EBADF;
+			}
+			map = uebpf_map_get(maps[in->imm]);
+		} else {
+			map = uebpf_map_get_by_id_internal(prog->rt, in->imm);
+			if (!map) {
+				uebpf_vlog_printf(log, "ld_imm64 at pc %zu refers to map id %u, but this runtime has no such map\n",
+						  pc - 1, (uint32_t)in->imm);
+				return -EBADF;
+			}
+		}
+		err = use_map(prog, map, log);
+		if (err)
+			return err;
+		ref = &prog->map_refs[prog->nr_map_refs++];
+		ref->pc = pc - 1;
+		ref->map = map;
+		ref->kind = value ? BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD;
+		ref->off = value ? (uint32_t)in[1].imm : 0;
+		addr = (uintptr_t)map;
+		if (value) {
+			err = value_addr(map, ref->off, pc - 1, &addr, log);
+			if (!err)
+				err = add_value_region(prog, map,
+						       addr - ref->off);
+			if (err)
+				return err;
+		}
+		in[0].src_reg = 0;
+		in[0].imm = (int32_t)(uint32_t)addr;
+		in[1].imm = (int32_t)(uint32_t)((uint64_t)addr >> 32);
 	}
 	return 0;
 }
 
-struct uebpf_prog *uebpf_prog_load(struct uebpf_runtime *rt,
-				   enum bpf_prog_type type,
-				   const struct bpf_insn *insns, size_t insn_cnt,
-				   const struct uebpf_prog_load_opts *opts)
+static struct uebpf_prog *load(struct uebpf_runtime *rt,
+			       enum bpf_prog_type type,
+			       const struct bpf_insn *insns, size_t insn_cnt,
+			       const struct uebpf_prog_load_opts *opts,
+			       bool internal, struct uebpf_map *const *maps,
+			       size_t nr_maps)
 {
 	struct uebpf_vlog vlog = { 0 }, *log = &vlog;
 	struct uebpf_prog *prog = NULL;
@@ -125,12 +278,17 @@ struct uebpf_prog *uebpf_prog_load(struct uebpf_runtime *rt,
 	if (!name)
 		name = "";
 
-	if (type != BPF_PROG_TYPE_UNSPEC) {
+	if (!internal && type != BPF_PROG_TYPE_UNSPEC) {
 		const char *tn = uebpf_prog_type_name(type);
 
 		err = -EOPNOTSUPP;
 		uebpf_vlog_printf(log, "program type %s (%d) is not supported; this version runs raw programs (BPF_PROG_TYPE_UNSPEC)\n",
 				  tn ? tn : "unknown", type);
+		goto fail;
+	}
+	if (internal && !uebpf_prog_type_name(type)) {
+		err = -EINVAL;
+		uebpf_vlog_printf(log, "unknown program type %d\n", type);
 		goto fail;
 	}
 	err = uebpf_validate(rt, insns, insn_cnt, log);
@@ -155,7 +313,8 @@ struct uebpf_prog *uebpf_prog_load(struct uebpf_runtime *rt,
 		goto fail;
 	}
 	memcpy(prog->insns, insns, insn_cnt * sizeof(*insns));
-	err = resolve_ld_imm64(prog, log);
+	err = resolve_ld_imm64(prog, internal ? maps : NULL,
+			       internal ? nr_maps : 0, log);
 	if (err)
 		goto fail;
 	err = uebpf_idr_alloc(&rt->prog_ids, prog, &prog->id);
@@ -171,12 +330,43 @@ fail:
 	return NULL;
 }
 
+struct uebpf_prog *uebpf_prog_load(struct uebpf_runtime *rt,
+				   enum bpf_prog_type type,
+				   const struct bpf_insn *insns, size_t insn_cnt,
+				   const struct uebpf_prog_load_opts *opts)
+{
+	return load(rt, type, insns, insn_cnt, opts, false, NULL, 0);
+}
+
+struct uebpf_prog *
+uebpf_prog_load_internal(struct uebpf_runtime *rt, enum bpf_prog_type type,
+			 const struct bpf_insn *insns, size_t insn_cnt,
+			 const struct uebpf_prog_load_opts *opts,
+			 struct uebpf_map *const *maps, size_t nr_maps)
+{
+	return load(rt, type, insns, insn_cnt, opts, true, maps, nr_maps);
+}
+
 static void prog_destroy(void *p)
 {
 	struct uebpf_prog *prog = p;
 
 	free(prog->insns);
+	free(prog->used_maps);
+	free(prog->map_refs);
+	free(prog->value_regions);
 	free(prog);
+}
+
+/* Map puts retire the maps themselves, so a run still inside its epoch
+ * section keeps them: they can go before the program's own grace period. */
+static void put_used_maps(struct uebpf_prog *prog)
+{
+	size_t i;
+
+	for (i = 0; i < prog->nr_used_maps; i++)
+		uebpf_map_put(prog->used_maps[i]);
+	prog->nr_used_maps = 0;
 }
 
 void uebpf_prog_put(struct uebpf_prog *prog)
@@ -185,6 +375,7 @@ void uebpf_prog_put(struct uebpf_prog *prog)
 		return;
 	if (prog->id)
 		uebpf_idr_remove(&prog->rt->prog_ids, prog->id);
+	put_used_maps(prog);
 	/* A tail call may still be running it. */
 	uebpf_epoch_retire(&prog->rt->epoch, prog, prog_destroy);
 }
@@ -214,6 +405,7 @@ void uebpf_prog_free(struct uebpf_prog *prog)
 	if (!prog)
 		return;
 	if (!prog->id) { /* never fully loaded */
+		put_used_maps(prog);
 		prog_destroy(prog);
 		return;
 	}
@@ -228,6 +420,7 @@ uint32_t uebpf_prog_id(const struct uebpf_prog *prog)
 int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 		   uint64_t *retval)
 {
+	struct uebpf_region regions[2 + UEBPF_MAX_USED_MAPS];
 	struct uebpf_epoch_rec *rec;
 	struct uebpf_run_ctx ctx;
 	uint64_t r0 = 0;
@@ -246,9 +439,13 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 			     INT64_MAX;
 	ctx.err = 0;
 	ctx.err_pc = 0;
+	ctx.regions = regions;
 	ctx.regions[1].lo = (uintptr_t)mem;
 	ctx.regions[1].hi = (uintptr_t)mem + len;
-	ctx.nr_regions = 2;
+	if (prog->nr_value_regions)
+		memcpy(&regions[2], prog->value_regions,
+		       prog->nr_value_regions * sizeof(*regions));
+	ctx.nr_regions = 2 + prog->nr_value_regions;
 	rec = uebpf_epoch_enter(&prog->rt->epoch);
 	err = uebpf_interp_run(prog, &ctx, (uintptr_t)mem, len, &r0);
 	uebpf_epoch_exit(rec);

@@ -130,7 +130,8 @@ struct uebpf_runtime *uebpf_runtime_new(const struct uebpf_runtime_opts *opts)
 	}
 	if (uebpf_epoch_init(&rt->epoch) ||
 	    pthread_mutex_init(&rt->map_ids.lock, NULL) ||
-	    pthread_mutex_init(&rt->prog_ids.lock, NULL)) {
+	    pthread_mutex_init(&rt->prog_ids.lock, NULL) ||
+	    pthread_mutex_init(&rt->pin_lock, NULL)) {
 		free(rt);
 		errno = ENOMEM;
 		return NULL;
@@ -145,6 +146,8 @@ void uebpf_runtime_free(struct uebpf_runtime *rt)
 
 	if (!rt)
 		return;
+	/* Pinned maps are the runtime's own references. */
+	uebpf_pins_free(rt);
 	/* Objects already put may wait for a grace period; nothing runs
 	 * now, so free them before looking for what is still held. */
 	uebpf_epoch_drain(&rt->epoch);
@@ -161,6 +164,7 @@ void uebpf_runtime_free(struct uebpf_runtime *rt)
 	free(rt->prog_ids.slots);
 	pthread_mutex_destroy(&rt->map_ids.lock);
 	pthread_mutex_destroy(&rt->prog_ids.lock);
+	pthread_mutex_destroy(&rt->pin_lock);
 	free(rt);
 }
 

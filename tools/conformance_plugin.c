@@ -5,10 +5,11 @@
  * memory (if any) as hex bytes in argv[1], then options:
  *   --interpret   run in the interpreter (the default)
  *   --jit         run the JIT (not built yet: refused)
- *   --elf         stdin is an ELF object (not built yet: refused)
+ *   --elf         stdin is a BPF ELF object: its first program runs, raw
  * Prints r0 in hex and exits 0, or prints the error and exits 1.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -83,6 +84,35 @@ static void keep_msg(enum uebpf_log_level level, const char *msg, void *ctx)
 	last_msg[strcspn(last_msg, "\n")] = '\0';
 }
 
+/* The object's first program, loaded as a raw program (the suite's ELF
+ * tests are raw programs in any section). */
+static struct uebpf_prog *load_elf(struct uebpf_runtime *rt,
+				   const uint8_t *buf, size_t len,
+				   struct uebpf_object **obj, char *log,
+				   size_t log_size)
+{
+	UEBPF_OPTS(uebpf_object_open_opts, o, .object_name = "conformance",
+		   .log_buf = log, .log_size = log_size, .log_level = 1,
+		   .insn_budget = 100000000);
+	struct uebpf_object_prog *p, *first;
+	int err;
+
+	*obj = uebpf_object_open_mem(rt, buf, len, &o);
+	if (!*obj)
+		return NULL;
+	first = uebpf_object_next_prog(*obj, NULL);
+	for (p = first; p; p = uebpf_object_next_prog(*obj, p)) {
+		uebpf_object_prog_set_type(p, BPF_PROG_TYPE_UNSPEC);
+		uebpf_object_prog_set_autoload(p, p == first);
+	}
+	err = first ? uebpf_object_load(*obj) : -ENOENT;
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	return uebpf_object_prog_handle(first);
+}
+
 int main(int argc, char **argv)
 {
 	UEBPF_OPTS(uebpf_runtime_opts, ropts, .log_fn = keep_msg);
@@ -92,8 +122,10 @@ int main(int argc, char **argv)
 		   .insn_budget = 100000000);
 	uint8_t *code = NULL, *mem = NULL;
 	long code_len, mem_len = 0;
+	struct uebpf_object *obj = NULL;
 	struct uebpf_runtime *rt;
 	struct uebpf_prog *prog;
+	bool elf = false;
 	uint64_t r0;
 	char *text;
 	int i, err;
@@ -101,8 +133,9 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--interpret")) {
 			continue;
-		} else if (!strcmp(argv[i], "--jit") ||
-			   !strcmp(argv[i], "--elf")) {
+		} else if (!strcmp(argv[i], "--elf")) {
+			elf = true;
+		} else if (!strcmp(argv[i], "--jit")) {
 			fprintf(stderr, "%s is not supported by this build of libuebpf\n",
 				argv[i]);
 			return 1;
@@ -120,7 +153,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	free(text);
-	if (code_len % sizeof(struct bpf_insn)) {
+	if (!elf && code_len % sizeof(struct bpf_insn)) {
 		fprintf(stderr, "program is %ld bytes, not a multiple of 8\n",
 			code_len);
 		return 1;
@@ -130,12 +163,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "uebpf_runtime_new: %s\n", strerror(errno));
 		return 1;
 	}
-	prog = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC,
-			       (const struct bpf_insn *)code,
-			       code_len / sizeof(struct bpf_insn), &popts);
+	if (elf)
+		prog = load_elf(rt, code, code_len, &obj, log, sizeof(log));
+	else
+		prog = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC,
+				       (const struct bpf_insn *)code,
+				       code_len / sizeof(struct bpf_insn),
+				       &popts);
 	if (!prog) {
 		log[strcspn(log, "\n")] = '\0';
-		fprintf(stderr, "%s\n", log[0] ? log : strerror(errno));
+		fprintf(stderr, "%s\n", log[0]	     ? log :
+					 last_msg[0] ? last_msg :
+						       strerror(errno));
 		return 1;
 	}
 	err = uebpf_prog_run(prog, mem, mem_len, &r0);
@@ -144,7 +183,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("%" PRIx64 "\n", r0);
-	uebpf_prog_free(prog);
+	if (obj)
+		uebpf_object_close(obj);
+	else
+		uebpf_prog_free(prog);
 	uebpf_runtime_free(rt);
 	free(code);
 	free(mem);
