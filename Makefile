@@ -165,6 +165,7 @@ check-unit: $(UNIT_BINS) $(PROG_OBJS)
 
 check-conformance: $(PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret tests/conformance
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret --elf tests/conformance
 
 # The conformance files again, through a plugin built with ASan and UBSan.
 ASAN_PLUGIN := $(B)/asan/uebpf-conformance-plugin

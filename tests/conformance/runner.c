@@ -10,6 +10,13 @@
  *   stdout  r0 in hex and exit status 0, or
  *   stderr  (or stdout) an error message and a non-zero exit status.
  *
+ * With --elf, stdin holds instead the hex bytes of a minimal BPF ELF object
+ * (see elf_wrap()) whose one program is the test's code, and "--elf" is
+ * passed after every --plugin-opt, as the public suite's runner does.  An
+ * error test whose plugin fails with another message is then skipped, not
+ * failed: the object loader may refuse a broken program before the check
+ * the test expects.
+ *
  * Test file sections ('#' starts a comment anywhere):
  *   -- asm      the program in assembly (see asm.c)
  *   -- raw      the program as 64-bit words "0x0000000000000095" (the word's
@@ -24,7 +31,7 @@
  *   -- c, -- no register offset   ignored
  *
  * Usage: uebpf-conformance-runner --plugin PATH [--plugin-opt OPT]...
- *                                 [--timeout SEC] [-v] FILE_OR_DIR...
+ *                                 [--elf] [--timeout SEC] [-v] FILE_OR_DIR...
  *        uebpf-conformance-runner --dump FILE_OR_DIR...
  */
 #ifndef _GNU_SOURCE
@@ -33,6 +40,7 @@
 #include "asm.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -419,6 +427,148 @@ static void hex_bytes(struct buf *b, const uint8_t *p, size_t len)
 		buf_printf(b, i ? " %02x" : "%02x", p[i]);
 }
 
+/* ---- the program as a BPF ELF object (--elf) --------------------------- */
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+
+#define ELF_CODE_SECTION "prog"
+#define ELF_FUNCTION "entry"
+
+static size_t align8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/*
+ * A minimal relocatable ELF64 little-endian EM_BPF object: one function,
+ * no relocations, no BTF:
+ *   [0] null
+ *   [1] "prog"       PROGBITS, ALLOC|EXECINSTR: the code
+ *   [2] .strtab      the symbol names
+ *   [3] .symtab      the null symbol and "entry", a global FUNC covering
+ *                    the whole code section
+ *   [4] license      "GPL\0"
+ *   [5] .shstrtab    the section names
+ * The file: ELF header, each section's bytes at an 8-byte aligned offset in
+ * that order, then the section header table.  Returns the malloc'ed bytes.
+ */
+static int cmp_sz(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+static uint8_t *elf_wrap(const uint8_t *code, size_t code_len, size_t *out_len)
+{
+	enum { S_NULL, S_CODE, S_STRTAB, S_SYMTAB, S_LICENSE, S_SHSTRTAB, S_NUM };
+	static const char license[] = "GPL";
+	static const char shstrtab[] = "\0" ELF_CODE_SECTION "\0.strtab\0.symtab\0license\0.shstrtab";
+	size_t n = code_len / 8, *tg = calloc(n + 2, sizeof(size_t)), nt = 0, k, j;
+	struct buf strtab = { 0 };
+	Elf64_Shdr sh[S_NUM];
+	Elf64_Sym *sym;
+	Elf64_Ehdr *eh;
+	uint8_t *file;
+	size_t off, size, nsym;
+	int i;
+
+	for (k = 0; k < n; k++) {
+		const uint8_t *in = code + 8 * k;
+		int32_t imm;
+		int64_t t;
+		memcpy(&imm, in + 4, 4);
+		if (in[0] == 0x85 && (in[1] >> 4) == 1) {
+			t = (int64_t)k + imm + 1;
+			if (t > 0 && (uint64_t)t < n)
+				tg[nt++] = (size_t)t;
+		}
+	}
+	qsort(tg, nt, sizeof(*tg), cmp_sz);
+	for (k = j = 0; k < nt; k++)
+		if (!j || tg[j - 1] != tg[k])
+			tg[j++] = tg[k];
+	nt = j;
+	nsym = 2 + nt;
+	sym = calloc(nsym, sizeof(*sym));
+	buf_add(&strtab, "", 1);
+	/* locals first: [1..nt], then entry */
+	for (k = 0; k < nt; k++) {
+		char nm[32];
+		int l = snprintf(nm, sizeof(nm), "sub_%zu", tg[k]);
+		sym[1 + k].st_name = (Elf64_Word)strtab.len;
+		buf_add(&strtab, nm, (size_t)l + 1);
+		sym[1 + k].st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC);
+		sym[1 + k].st_shndx = S_CODE;
+		sym[1 + k].st_value = tg[k] * 8;
+		sym[1 + k].st_size = ((k + 1 < nt ? tg[k + 1] : n) - tg[k]) * 8;
+	}
+	sym[nsym - 1].st_name = (Elf64_Word)strtab.len;
+	buf_add(&strtab, ELF_FUNCTION, sizeof(ELF_FUNCTION));
+	sym[nsym - 1].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
+	sym[nsym - 1].st_shndx = S_CODE;
+	sym[nsym - 1].st_size = (nt ? tg[0] : n) * 8;
+
+	memset(sh, 0, sizeof(sh));
+	sh[S_CODE].sh_name = 1;
+	sh[S_STRTAB].sh_name = sh[S_CODE].sh_name + (Elf64_Word)sizeof(ELF_CODE_SECTION);
+	sh[S_SYMTAB].sh_name = sh[S_STRTAB].sh_name + (Elf64_Word)sizeof(".strtab");
+	sh[S_LICENSE].sh_name = sh[S_SYMTAB].sh_name + (Elf64_Word)sizeof(".symtab");
+	sh[S_SHSTRTAB].sh_name = sh[S_LICENSE].sh_name + (Elf64_Word)sizeof("license");
+	sh[S_CODE].sh_type = SHT_PROGBITS;
+	sh[S_CODE].sh_flags = SHF_ALLOC | SHF_EXECINSTR;
+	sh[S_CODE].sh_size = code_len;
+	sh[S_CODE].sh_addralign = 8;
+	sh[S_STRTAB].sh_type = SHT_STRTAB;
+	sh[S_STRTAB].sh_size = strtab.len;
+	sh[S_STRTAB].sh_addralign = 1;
+	sh[S_SYMTAB].sh_type = SHT_SYMTAB;
+	sh[S_SYMTAB].sh_size = nsym * sizeof(*sym);
+	sh[S_SYMTAB].sh_link = S_STRTAB;
+	sh[S_SYMTAB].sh_info = (Elf64_Word)(1 + nt);
+	sh[S_SYMTAB].sh_addralign = 8;
+	sh[S_SYMTAB].sh_entsize = sizeof(Elf64_Sym);
+	sh[S_LICENSE].sh_type = SHT_PROGBITS;
+	sh[S_LICENSE].sh_flags = SHF_ALLOC | SHF_WRITE;
+	sh[S_LICENSE].sh_size = sizeof(license);
+	sh[S_LICENSE].sh_addralign = 1;
+	sh[S_SHSTRTAB].sh_type = SHT_STRTAB;
+	sh[S_SHSTRTAB].sh_size = sizeof(shstrtab);
+	sh[S_SHSTRTAB].sh_addralign = 1;
+	off = sizeof(Elf64_Ehdr);
+	for (i = 1; i < S_NUM; i++) {
+		off = align8(off);
+		sh[i].sh_offset = off;
+		off += sh[i].sh_size;
+	}
+	off = align8(off);
+	size = off + sizeof(sh);
+	file = calloc(1, size);
+	eh = (Elf64_Ehdr *)file;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_REL;
+	eh->e_machine = EM_BPF;
+	eh->e_version = EV_CURRENT;
+	eh->e_ehsize = sizeof(Elf64_Ehdr);
+	eh->e_shoff = off;
+	eh->e_shentsize = sizeof(Elf64_Shdr);
+	eh->e_shnum = S_NUM;
+	eh->e_shstrndx = S_SHSTRTAB;
+	if (code_len)
+		memcpy(file + sh[S_CODE].sh_offset, code, code_len);
+	memcpy(file + sh[S_STRTAB].sh_offset, strtab.p, strtab.len);
+	memcpy(file + sh[S_SYMTAB].sh_offset, sym, nsym * sizeof(*sym));
+	memcpy(file + sh[S_LICENSE].sh_offset, license, sizeof(license));
+	memcpy(file + sh[S_SHSTRTAB].sh_offset, shstrtab, sizeof(shstrtab));
+	memcpy(file + off, sh, sizeof(sh));
+	free(sym); free(tg); buf_free(&strtab);
+	*out_len = size;
+	return file;
+}
+
 /* ---- running the plugin ----------------------------------------------- */
 
 struct run {
@@ -620,13 +770,14 @@ struct options {
 	double timeout;
 	bool verbose;
 	bool dump;
+	bool elf;
 };
 
 struct totals {
 	unsigned int passed, failed, skipped;
 };
 
-enum outcome { PASS, FAIL, SKIP };
+enum outcome { PASS, FAIL, SKIP, SKIP_ELF };
 
 static enum outcome run_test(const struct options *o, const char *path, char *why, size_t whylen,
 			     struct buf *detail)
@@ -634,7 +785,7 @@ static enum outcome run_test(const struct options *o, const char *path, char *wh
 	struct test t;
 	uint8_t *prog = NULL;
 	size_t len;
-	struct buf input = { 0 }, mem = { 0 };
+	struct buf input = { 0 }, elf_input = { 0 }, mem = { 0 };
 	struct run r;
 	char **argv = NULL;
 	enum outcome res = FAIL;
@@ -655,6 +806,14 @@ static enum outcome run_test(const struct options *o, const char *path, char *wh
 	}
 	hex_bytes(&input, prog, len);
 	buf_add(&input, "\n", 1);
+	if (o->elf && !o->dump) {
+		size_t elf_len;
+		uint8_t *elf = elf_wrap(prog, len, &elf_len);
+
+		hex_bytes(&elf_input, elf, elf_len);
+		buf_add(&elf_input, "\n", 1);
+		free(elf);
+	}
 	if (o->dump) {
 		printf("%s:", path);
 		if (t.mem_len) {
@@ -678,7 +837,7 @@ static enum outcome run_test(const struct options *o, const char *path, char *wh
 		goto out;
 	}
 
-	argv = calloc((size_t)o->nopts + 3, sizeof(*argv));
+	argv = calloc((size_t)o->nopts + 4, sizeof(*argv));
 	if (!argv)
 		die_oom();
 	argv[argc++] = (char *)o->plugin;
@@ -688,9 +847,12 @@ static enum outcome run_test(const struct options *o, const char *path, char *wh
 	}
 	for (i = 0; i < o->nopts; i++)
 		argv[argc++] = o->plugin_opts[i];
+	if (o->elf)
+		argv[argc++] = (char *)"--elf"; /* last, as the public runner passes it */
 	argv[argc] = NULL;
 
-	if (run_plugin(o->plugin, argv, input.p, input.len, o->timeout, &r)) {
+	if (run_plugin(o->plugin, argv, o->elf ? elf_input.p : input.p, o->elf ? elf_input.len : input.len,
+		       o->timeout, &r)) {
 		snprintf(why, whylen, "cannot run plugin: %s", r.spawn_error);
 	} else if (r.timed_out) {
 		snprintf(why, whylen, "plugin timed out after %g s", o->timeout);
@@ -711,6 +873,11 @@ static enum outcome run_test(const struct options *o, const char *path, char *wh
 				res = PASS;
 			else
 				snprintf(why, whylen, "plugin error '%s', expected '%s'", shown, t.error);
+			/* Failed as it should, but the object loader may refuse
+			 * the program before the check the test names: neither
+			 * a pass nor a failure. */
+			if (res == FAIL && t.has_error && o->elf)
+				res = SKIP_ELF;
 		} else if (t.has_error) {
 			snprintf(why, whylen, "plugin succeeded with '%s', expected error '%s'", shown,
 				 t.error ? t.error : "");
@@ -734,7 +901,7 @@ static enum outcome run_test(const struct options *o, const char *path, char *wh
 			buf_printf(detail, "  stderr: %s\n", shown);
 		}
 	}
-	if (res == FAIL && o->verbose) {
+	if ((res == FAIL || res == SKIP_ELF) && o->verbose) {
 		buf_printf(detail, "  program: %s", input.p);
 		if (t.mem_len)
 			buf_printf(detail, "  memory: %s\n", mem.p ? mem.p : "");
@@ -745,6 +912,7 @@ out:
 	free(argv);
 	free(prog);
 	buf_free(&input);
+	buf_free(&elf_input);
 	buf_free(&mem);
 	test_free(&t);
 	return res;
@@ -771,6 +939,12 @@ static void report(const struct options *o, const char *path, struct totals *tot
 	case SKIP:
 		tot->skipped++;
 		printf("SKIP: %s: %s\n", path, why);
+		break;
+	case SKIP_ELF:
+		tot->skipped++;
+		printf("SKIP (elf): %s: %s\n", path, why);
+		if (detail.p)
+			fputs(detail.p, stdout);
 		break;
 	}
 	fflush(stdout);
@@ -815,12 +989,13 @@ static void run_path(const struct options *o, const char *path, struct totals *t
 
 static void usage(FILE *f)
 {
-	fputs("usage: uebpf-conformance-runner --plugin PATH [--plugin-opt OPT]... [--timeout SEC] [-v]\n"
-	      "                                FILE_OR_DIR...\n"
+	fputs("usage: uebpf-conformance-runner --plugin PATH [--plugin-opt OPT]... [--elf] [--timeout SEC]\n"
+	      "                                [-v] FILE_OR_DIR...\n"
 	      "       uebpf-conformance-runner --dump FILE_OR_DIR...\n"
 	      "Runs BPF conformance test files (*.data) through a plugin; prints PASS/FAIL per file\n"
 	      "and a final line \"N passed, N failed[, N skipped]\". --dump only assembles and prints\n"
-	      "the program bytes.\n",
+	      "the program bytes. --elf sends each program as a BPF ELF object and passes --elf to\n"
+	      "the plugin.\n",
 	      f);
 }
 
@@ -856,6 +1031,8 @@ int main(int argc, char **argv)
 			o.verbose = true;
 		} else if (!strcmp(a, "--dump")) {
 			o.dump = true;
+		} else if (!strcmp(a, "--elf")) {
+			o.elf = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
