@@ -105,6 +105,16 @@ static bool open_args_ok(struct uebpf_runtime *rt,
 		pr_warn(rt, "uebpf_object_open_opts: log_buf and log_size must be given together\n");
 		return false;
 	}
+	/* The rules uebpf_prog_load() applies at load, checked up front. */
+	if (OPTS_GET(opts, log_buf, NULL) && !OPTS_GET(opts, log_level, 0)) {
+		pr_warn(rt, "uebpf_object_open_opts: log_buf given with log_level 0: set log_level to 1\n");
+		return false;
+	}
+	if (OPTS_GET(opts, log_level, 0) & ~7u) {
+		pr_warn(rt, "uebpf_object_open_opts: log_level 0x%x has unknown bits\n",
+			OPTS_GET(opts, log_level, 0));
+		return false;
+	}
 	return true;
 }
 

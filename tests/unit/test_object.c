@@ -125,6 +125,23 @@ static void test_open_opts(void **state)
 		assert_int_equal(errno, EINVAL);
 		assert_logged("log_buf and log_size must be given together");
 	}
+	{
+		/* The kernel's log rules, checked at open, not at load. */
+		UEBPF_OPTS(uebpf_object_open_opts, o, .log_buf = log,
+			   .log_size = sizeof(log));
+
+		errno = 0;
+		assert_null(uebpf_object_open_file(rt, obj_path("xdp_pass"),
+						   &o));
+		assert_int_equal(errno, EINVAL);
+		assert_logged("log_buf given with log_level 0");
+		o.log_level = 8;
+		errno = 0;
+		assert_null(uebpf_object_open_file(rt, obj_path("xdp_pass"),
+						   &o));
+		assert_int_equal(errno, EINVAL);
+		assert_logged("log_level 0x8 has unknown bits");
+	}
 	rt_free(rt);
 }
 
