@@ -147,13 +147,21 @@ check-deps:
 
 # ---- tests --------------------------------------------------------------
 
+CHECK_SUITES := check-symbols check-man check-abi check-install check-unit \
+	check-conformance check-sanitize check-stress check-fuzz
+
+# Every suite runs even when one fails; the last line counts them.
 check: check-deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory check-symbols check-man check-abi \
-		check-install check-unit check-conformance check-sanitize \
-		check-stress check-fuzz
-	@echo "make check: all suites passed"
-	@echo "suites: 9 passed, 0 failed"
+	@pass=0; fail=0; failed=; \
+	for t in $(CHECK_SUITES); do \
+		echo "==== $$t"; \
+		if $(MAKE) --no-print-directory $$t; then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+	done; \
+	[ $$fail = 0 ] || echo "failed suites:$$failed"; \
+	echo "suites: $$pass passed, $$fail failed"; \
+	[ $$fail = 0 ]
 
 check-unit: $(UNIT_BINS) $(PROG_OBJS)
 	@pass=0; fail=0; \
