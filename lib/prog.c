@@ -74,14 +74,14 @@ static int use_map(struct uebpf_prog *prog, struct uebpf_map *map,
 
 	for (i = 0; i < prog->nr_used_maps; i++) {
 		if (prog->used_maps[i] == map) {
-			uebpf_map_put(map);
+			uebpf_map_unref(map);
 			return 0;
 		}
 	}
 	if (prog->nr_used_maps == UEBPF_MAX_USED_MAPS) {
 		uebpf_vlog_printf(log, "the program refers to more than %d maps\n",
 				  UEBPF_MAX_USED_MAPS);
-		uebpf_map_put(map);
+		uebpf_map_unref(map);
 		return -E2BIG;
 	}
 	prog->used_maps[prog->nr_used_maps++] = map;
@@ -199,7 +199,7 @@ static int resolve_ld_imm64(struct uebpf_prog *prog,
 						  nr_maps);
 				return -EBADF;
 			}
-			map = uebpf_map_get(maps[in->imm]);
+			map = uebpf_map_ref(maps[in->imm]);
 		} else {
 			map = uebpf_map_get_by_id_internal(prog->rt, in->imm);
 			if (!map) {
@@ -365,7 +365,7 @@ static void put_used_maps(struct uebpf_prog *prog)
 	size_t i;
 
 	for (i = 0; i < prog->nr_used_maps; i++)
-		uebpf_map_put(prog->used_maps[i]);
+		uebpf_map_unref(prog->used_maps[i]);
 	prog->nr_used_maps = 0;
 }
 

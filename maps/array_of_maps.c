@@ -7,7 +7,7 @@
  * until the slot is replaced or deleted or the outer map is freed.  A
  * program's lookup returns the inner struct uebpf_map * itself (what the
  * kernel's verifier calls CONST_PTR_TO_MAP), the host's returns its id.  A
- * replaced inner map is put with uebpf_map_put(), whose free waits for the
+ * replaced inner map is put with uebpf_map_unref(), whose free waits for the
  * epoch, so a program that looked it up keeps a valid map until it ends.
  */
 #include <stdio.h>
@@ -74,7 +74,7 @@ static int aom_alloc(const struct uebpf_map *attr, struct uebpf_map **map)
 
 static void map_put(void *p)
 {
-	uebpf_map_put(p);
+	uebpf_map_unref(p);
 }
 
 static void aom_free(struct uebpf_map *map)

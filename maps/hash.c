@@ -642,7 +642,7 @@ static void elem_release(struct htab *h, struct htab_elem *e)
 	struct devmap_val *dv;
 
 	if (h->kind == HT_OF_MAPS) {
-		uebpf_map_put(*(struct uebpf_map **)elem_val(h, e));
+		uebpf_map_unref(*(struct uebpf_map **)elem_val(h, e));
 	} else if (h->kind == HT_DEVMAP) {
 		dv = elem_val(h, e);
 		if (dv->prog)
@@ -1243,12 +1243,12 @@ static int hom_update(struct uebpf_map *map, const void *key, uint32_t id,
 	}
 	/* It logs why not. */
 	if (!uebpf_map_compatible_inner(map->inner_map, inner)) {
-		uebpf_map_put(inner);
+		uebpf_map_unref(inner);
 		return -EINVAL;
 	}
 	err = htab_update_elem(to_htab(map), key, &inner, flags);
 	if (err)
-		uebpf_map_put(inner);
+		uebpf_map_unref(inner);
 	return (int)err;
 }
 

@@ -242,7 +242,7 @@ struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 			errno = ENOTSUPP_ERRNO;
 			return NULL;
 		}
-		tmpl.inner_map = uebpf_map_get(inner);
+		tmpl.inner_map = uebpf_map_ref(inner);
 	}
 	err = ops->alloc(&tmpl, &map);
 	if (err)
@@ -250,6 +250,7 @@ struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 	/* The family copied tmpl; from here on map owns inner_map. */
 	tmpl.inner_map = NULL;
 	atomic_init(&map->refcnt, 1);
+	atomic_init(&map->usercnt, 1);
 	atomic_init(&map->frozen, false);
 	err = uebpf_idr_alloc(&rt->map_ids, map, &map->id);
 	if (err) {
@@ -263,15 +264,24 @@ struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 	return map;
 fail:
 	if (tmpl.inner_map)
-		uebpf_map_put(tmpl.inner_map);
+		uebpf_map_unref(tmpl.inner_map);
 	errno = -err;
 	return NULL;
 }
 
-struct uebpf_map *uebpf_map_get(struct uebpf_map *map)
+struct uebpf_map *uebpf_map_ref(struct uebpf_map *map)
 {
 	if (map)
 		atomic_fetch_add(&map->refcnt, 1);
+	return map;
+}
+
+struct uebpf_map *uebpf_map_get(struct uebpf_map *map)
+{
+	if (map) {
+		atomic_fetch_add(&map->usercnt, 1);
+		atomic_fetch_add(&map->refcnt, 1);
+	}
 	return map;
 }
 
@@ -306,6 +316,8 @@ struct uebpf_map *uebpf_map_get_by_id(struct uebpf_runtime *rt, uint32_t id)
 	map = uebpf_map_get_by_id_internal(rt, id);
 	if (!map)
 		errno = ENOENT;
+	else
+		atomic_fetch_add(&map->usercnt, 1);
 	return map;
 }
 
@@ -315,10 +327,19 @@ static void map_destroy(void *p)
 	struct uebpf_map *inner = map->inner_map;
 
 	map->ops->free(map);
-	uebpf_map_put(inner);
+	uebpf_map_unref(inner);
 }
 
 void uebpf_map_put(struct uebpf_map *map)
+{
+	if (!map)
+		return;
+	if (atomic_fetch_sub(&map->usercnt, 1) == 1 && map->ops->release_uref)
+		map->ops->release_uref(map);
+	uebpf_map_unref(map);
+}
+
+void uebpf_map_unref(struct uebpf_map *map)
 {
 	if (!map || atomic_fetch_sub(&map->refcnt, 1) != 1)
 		return;

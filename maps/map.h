@@ -69,6 +69,8 @@ struct uebpf_map_ops {
 			  uint64_t flags);
 	int (*obj_lookup_id)(struct uebpf_map *map, const void *key,
 			     uint32_t *id);
+	/* The host dropped its last reference (usercnt reached 0). */
+	void (*release_uref)(struct uebpf_map *map);
 };
 
 struct uebpf_map {
@@ -82,7 +84,12 @@ struct uebpf_map {
 	uint64_t map_extra;
 	uint32_t id;
 	char name[16]; /* BPF_OBJ_NAME_LEN, as the kernel truncates */
+	/* refcnt counts every holder; usercnt only the host's (create,
+	 * uebpf_map_get, get_by_id, pins, objects), as the kernel's uref: when
+	 * the host lets go, release_uref breaks the cycles programs make
+	 * (a PROG_ARRAY holding the programs that hold it). */
 	atomic_int refcnt;
+	atomic_int usercnt;
 	atomic_bool frozen;
 	/* Template of map-in-map values (a reference), or NULL. */
 	struct uebpf_map *inner_map;
@@ -216,7 +223,12 @@ static inline void map_value_load(void *dst, const void *map_src, size_t n)
 #define map_warn(map, fmt, ...)                                                \
 	pr_warn((map)->rt, "map '%s': " fmt, (map)->name, ##__VA_ARGS__)
 
-/* Objects held by map-in-map and PROG_ARRAY values. */
+/* References the library takes for itself (a program's used maps, an
+ * outer map's slots, a template): they keep the map alive but are not the
+ * host's, so they do not hold a PROG_ARRAY's programs in place. */
+struct uebpf_map *uebpf_map_ref(struct uebpf_map *map) UEBPF_HIDDEN;
+void uebpf_map_unref(struct uebpf_map *map) UEBPF_HIDDEN;
+/* An internal reference by id (map-in-map values); NULL if none. */
 struct uebpf_map *uebpf_map_get_by_id_internal(struct uebpf_runtime *rt,
 					       uint32_t id) UEBPF_HIDDEN;
 /* True when inner may be stored in a map-in-map whose template is tmpl,

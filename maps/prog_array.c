@@ -103,6 +103,22 @@ static long prog_array_update(struct uebpf_map *map, const void *key,
 	return -EOPNOTSUPP;
 }
 
+/* The host let go of the array: empty it, as the kernel's
+ * prog_array_map_clear() does, so that programs tail-calling through it
+ * (and so holding it) do not keep each other alive forever. */
+static void prog_array_release_uref(struct uebpf_map *map)
+{
+	struct uebpf_fd_array *a = (struct uebpf_fd_array *)map;
+	uint32_t i, used = atomic_load(&a->used);
+	void *old;
+
+	for (i = 0; i < used && i < map->max_entries; i++) {
+		old = uebpf_fd_array_xchg(map, i, NULL);
+		if (old)
+			prog_put(old);
+	}
+}
+
 const struct uebpf_map_ops uebpf_prog_array_ops = {
 	.check = uebpf_fd_array_check,
 	.alloc = prog_array_alloc,
@@ -113,4 +129,5 @@ const struct uebpf_map_ops uebpf_prog_array_ops = {
 	.get_next_key = uebpf_array_get_next_key,
 	.obj_update = prog_array_obj_update,
 	.obj_lookup_id = prog_array_obj_lookup_id,
+	.release_uref = prog_array_release_uref,
 };

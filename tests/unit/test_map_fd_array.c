@@ -215,6 +215,49 @@ static void test_prog_array_refs(void **state)
 }
 
 /* All programs of an array have the type of the first one stored. */
+/* A program that refers to the PROG_ARRAY holding it: a cycle of
+ * references, broken as the kernel breaks it, when the host drops its last
+ * reference to the array (its uref) the array lets its programs go. */
+static void test_prog_array_cycle(void **state)
+{
+	struct uebpf_runtime *rt = rt_new(1, 0);
+	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PROG_ARRAY, 4, 4, 4, 0);
+	uint32_t mid = uebpf_map_id(m), pid, id;
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 1,
+		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = (int32_t)mid },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 3 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct uebpf_prog *p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns,
+					       4, NULL);
+	struct uebpf_map *again;
+
+	(void)state;
+	assert_non_null(p);
+	pid = uebpf_prog_id(p);
+	assert_int_equal(update_id(m, 2, pid, 0), 0);
+	uebpf_prog_free(p); /* the array holds it, it holds the array */
+
+	/* Another host reference keeps the programs in place. */
+	again = uebpf_map_get_by_id(rt, mid);
+	assert_ptr_equal(again, m);
+	uebpf_map_put(m);
+	drain(rt);
+	assert_int_equal(lookup(again, 2, &id), 0);
+	assert_int_equal(id, pid);
+
+	/* The last one empties the array, and then everything goes. */
+	uebpf_map_put(again);
+	drain(rt);
+	drain(rt);
+	errno = 0;
+	assert_null(uebpf_map_get_by_id(rt, mid));
+	assert_int_equal(errno, ENOENT);
+	rt_free(rt); /* fails on any map or program id still held */
+}
+
 static void test_prog_array_owner_type(void **state)
 {
 	struct uebpf_runtime *rt = rt_new(1, 0);
@@ -789,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_create_checks),
 		cmocka_unit_test(test_prog_array),
 		cmocka_unit_test(test_prog_array_refs),
+		cmocka_unit_test(test_prog_array_cycle),
 		cmocka_unit_test(test_prog_array_owner_type),
 		cmocka_unit_test(test_aom),
 		cmocka_unit_test(test_aom_compat),
