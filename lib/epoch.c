@@ -96,23 +96,29 @@ static __thread struct {
 struct uebpf_epoch_rec *uebpf_epoch_rec(struct uebpf_epoch *e)
 {
 	struct uebpf_epoch_rec *r, *head;
-	unsigned int i, slot = e->gen % REC_CACHE;
+	pthread_t self = pthread_self();
+	unsigned int slot = e->gen % REC_CACHE;
 
 	if (likely(rec_cache[slot].gen == e->gen))
 		return rec_cache[slot].rec;
-	for (i = 0; i < REC_CACHE; i++)
-		if (rec_cache[i].gen == e->gen)
-			return rec_cache[i].rec;
-	/* Records of exited threads stay quiescent (epoch 0) and are never
-	 * reused; a new thread gets a fresh one. */
+	/* A miss (first use, or another runtime took the slot): the
+	 * thread's record is on the list, unless it never had one.  A record
+	 * whose thread exited is quiescent, so a new thread that got the same
+	 * pthread_t may take it over: the list stays as long as the number
+	 * of distinct live thread ids, not the number of misses. */
+	for (r = atomic_load(&e->recs); r; r = r->next)
+		if (pthread_equal(r->owner, self))
+			goto found;
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		abort(); /* a 32-byte allocation; nothing sane to do */
+		abort(); /* a 40-byte allocation; nothing sane to do */
 	atomic_init(&r->epoch, 0);
+	r->owner = self;
 	head = atomic_load(&e->recs);
 	do
 		r->next = head;
 	while (!atomic_compare_exchange_weak(&e->recs, &head, r));
+found:
 	rec_cache[slot].gen = e->gen;
 	rec_cache[slot].rec = r;
 	return r;

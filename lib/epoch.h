@@ -39,6 +39,7 @@ struct uebpf_epoch {
 struct uebpf_epoch_rec {
 	atomic_uint_fast64_t epoch; /* 0: outside any read section */
 	unsigned int depth;
+	pthread_t owner; /* the thread using it; records outlive threads */
 	struct uebpf_epoch_rec *next;
 };
 
@@ -57,9 +58,11 @@ static inline struct uebpf_epoch_rec *uebpf_epoch_enter(struct uebpf_epoch *e)
 	struct uebpf_epoch_rec *r = uebpf_epoch_rec(e);
 
 	if (r->depth++ == 0) {
+		/* acquire: what this reader loads next cannot be older than
+		 * the epoch it announces (free on x86, needed on arm64). */
 		atomic_store_explicit(&r->epoch,
 				      atomic_load_explicit(&e->global,
-							   memory_order_relaxed),
+							   memory_order_acquire),
 				      memory_order_relaxed);
 		if (uebpf_epoch_need_fence)
 			atomic_thread_fence(memory_order_seq_cst);

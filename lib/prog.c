@@ -291,10 +291,6 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 		uebpf_vlog_printf(log, "unknown program type %d\n", type);
 		goto fail;
 	}
-	err = uebpf_validate(rt, insns, insn_cnt, log);
-	if (err)
-		goto fail;
-
 	prog = calloc(1, sizeof(*prog));
 	if (!prog) {
 		err = -ENOMEM;
@@ -307,12 +303,20 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 	prog->insn_cnt = insn_cnt;
 	prog->insn_budget = OPTS_GET(opts, insn_budget, 0);
 	prog->checked = true; /* until the verifier proves otherwise */
-	prog->insns = malloc(insn_cnt * sizeof(*insns));
-	if (!prog->insns) {
-		err = -ENOMEM;
-		goto fail;
+	/* Validate our own copy, never the caller's buffer, which another
+	 * thread could change between the check and the copy.  A count the
+	 * validator refuses is refused before anything is read. */
+	if (insn_cnt && insn_cnt <= UEBPF_MAX_INSNS) {
+		prog->insns = malloc(insn_cnt * sizeof(*insns));
+		if (!prog->insns) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		memcpy(prog->insns, insns, insn_cnt * sizeof(*insns));
 	}
-	memcpy(prog->insns, insns, insn_cnt * sizeof(*insns));
+	err = uebpf_validate(rt, prog->insns, insn_cnt, log);
+	if (err)
+		goto fail;
 	err = resolve_ld_imm64(prog, internal ? maps : NULL,
 			       internal ? nr_maps : 0, log);
 	if (err)

@@ -281,8 +281,12 @@ static size_t subprog_end(const struct vstate *v, size_t s)
 }
 
 /* Longest chain of frames from subprogram s, or a negative errno on
- * recursion; depth[] memoises, 0 = not yet known. */
-static int call_depth(struct vstate *v, size_t s, int *depth, uint8_t *onstack)
+ * recursion or a chain too deep; depth[] memoises, 0 = not yet known.
+ * level counts the frames already above and including s, so the search
+ * stops at the limit and never recurses deeper than 9 on the host's stack,
+ * however long a chain of subprograms the program holds. */
+static int call_depth(struct vstate *v, size_t s, int level, int *depth,
+		      uint8_t *onstack)
 {
 	struct uebpf_vlog *log = v->log;
 	int best = 1, d;
@@ -301,14 +305,17 @@ static int call_depth(struct vstate *v, size_t s, int *depth, uint8_t *onstack)
 		if (onstack[t])
 			REJECT("recursive call at pc %zu: the subprogram at pc %zu calls itself",
 			       pc, v->starts[t]);
-		d = call_depth(v, t, depth, onstack);
+		if (level + 1 > UEBPF_MAX_CALL_FRAMES)
+			REJECT("the call stack of %d frames is too deep: the call at pc %zu goes past the limit of %d",
+			       level + 1, pc, UEBPF_MAX_CALL_FRAMES);
+		d = call_depth(v, t, level + 1, depth, onstack);
 		if (d < 0)
 			return d;
 		if (d + 1 > best)
 			best = d + 1;
-		if (best > UEBPF_MAX_CALL_FRAMES)
+		if (level - 1 + best > UEBPF_MAX_CALL_FRAMES)
 			REJECT("the call stack of %d frames is too deep: the call at pc %zu goes past the limit of %d",
-			       best, pc, UEBPF_MAX_CALL_FRAMES);
+			       level - 1 + best, pc, UEBPF_MAX_CALL_FRAMES);
 	}
 	onstack[s] = 0;
 	depth[s] = best;
@@ -408,7 +415,7 @@ static int check_graph(struct vstate *v)
 		err = -ENOMEM;
 	for (s = 0; !err && s < v->nr_sub; s++) {
 		memset(onstack, 0, v->nr_sub);
-		err = call_depth(v, s, depth, onstack);
+		err = call_depth(v, s, 1, depth, onstack);
 		err = err < 0 ? err : 0;
 	}
 	free(depth);

@@ -18,6 +18,7 @@
 
 #include "uebpf.h"
 #include "insn.h"
+#include "internal.h" /* the epoch's per-thread records */
 
 #define OFFSETOFEND(type, field)                                               \
 	(offsetof(type, field) + sizeof(((type *)0)->field))
@@ -659,6 +660,40 @@ static void test_log_fn_gets_opts_complaint(void **state)
 	assert_int_equal(cap.calls, 0);
 }
 
+/* Two runtimes whose per-thread cache slots collide, used in turn by one
+ * thread, must each keep one record for it, not one per run. */
+static void test_epoch_records_bounded(void **state)
+{
+	const struct bpf_insn p[] = { MOV64_IMM(0, 1), EXIT() };
+	struct uebpf_runtime *rts[5];
+	struct uebpf_prog *a, *b;
+	struct uebpf_epoch_rec *r;
+	uint64_t r0;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		assert_non_null(rts[i] = uebpf_runtime_new(NULL));
+	a = uebpf_prog_load(rts[0], BPF_PROG_TYPE_UNSPEC, p, 2, NULL);
+	b = uebpf_prog_load(rts[4], BPF_PROG_TYPE_UNSPEC, p, 2, NULL);
+	assert_non_null(a);
+	assert_non_null(b);
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(uebpf_prog_run(a, NULL, 0, &r0), 0);
+		assert_int_equal(uebpf_prog_run(b, NULL, 0, &r0), 0);
+	}
+	for (n = 0, r = atomic_load(&rts[0]->epoch.recs); r; r = r->next)
+		n++;
+	assert_int_equal(n, 1);
+	for (n = 0, r = atomic_load(&rts[4]->epoch.recs); r; r = r->next)
+		n++;
+	assert_int_equal(n, 1);
+	uebpf_prog_free(a);
+	uebpf_prog_free(b);
+	for (i = 0; i < 5; i++)
+		uebpf_runtime_free(rts[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -688,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_log_quiet_suppresses),
 		cmocka_unit_test(test_log_default_stderr),
 		cmocka_unit_test(test_log_fn_gets_opts_complaint),
+		cmocka_unit_test(test_epoch_records_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

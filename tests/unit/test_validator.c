@@ -1076,8 +1076,21 @@ TEST(test_call_depth_9_rejected)
 	struct bpf_insn *p = call_chain(8, &cnt);
 
 	UNUSED;
+	/* The message names the call that makes the ninth frame. */
 	expect_reject(p, cnt, EINVAL,
-		      "call stack of 9 frames is too deep: the call at pc 0 goes past the limit of 8");
+		      "call stack of 9 frames is too deep: the call at pc 14 goes past the limit of 8");
+	free(p);
+}
+
+/* A chain far longer than the limit is refused at the ninth frame, not by
+ * recursing down the whole chain on the host's stack. */
+TEST(test_call_chain_200k_no_stack_overflow)
+{
+	size_t cnt;
+	struct bpf_insn *p = call_chain(200000, &cnt);
+
+	UNUSED;
+	expect_reject(p, cnt, EINVAL, "call stack of 9 frames is too deep");
 	free(p);
 }
 
@@ -1455,6 +1468,7 @@ int main(void)
 		cmocka_unit_test(test_recursion_into_main),
 		cmocka_unit_test(test_call_depth_8_ok),
 		cmocka_unit_test(test_call_depth_9_rejected),
+		cmocka_unit_test(test_call_chain_200k_no_stack_overflow),
 		cmocka_unit_test(test_call_depth_wide_ok),
 		cmocka_unit_test(test_callback_ref_splits_subprog),
 		cmocka_unit_test(test_callback_ref_accepted),
