@@ -40,9 +40,13 @@ bool uebpf_opts_valid(struct uebpf_runtime *rt, const void *opts,
 
 #define offsetofend(type, field)                                               \
 	(offsetof(type, field) + sizeof(((type *)0)->field))
-/* last_field: the last field of the struct this build knows. */
+/* Bytes past sizeof(struct type) must be zero: a newer caller's fields
+ * this build does not know.  The struct's own tail padding is not checked
+ * (C leaves it undefined in an initialised struct), so a new field always
+ * starts at or after the previous version's sizeof.  last_field names the
+ * last field this build knows, for the reader. */
 #define OPTS_VALID(rt, opts, type, last_field)                                 \
-	uebpf_opts_valid(rt, opts, offsetofend(struct type, last_field), #type)
+	uebpf_opts_valid(rt, opts, sizeof(struct type), #type)
 #define OPTS_HAS(opts, field)                                                  \
 	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +        \
 				       sizeof((opts)->field))

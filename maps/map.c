@@ -254,6 +254,7 @@ struct uebpf_map *uebpf_map_create(struct uebpf_runtime *rt,
 	atomic_init(&map->frozen, false);
 	err = uebpf_idr_alloc(&rt->map_ids, map, &map->id);
 	if (err) {
+		uebpf_map_unref(map->inner_map);
 		map->ops->free(map);
 		map = NULL;
 		goto fail;
@@ -646,7 +647,10 @@ static int lookup_batch(struct uebpf_map *map, void *in_batch, void *out_batch,
 		err = uebpf_map_lookup_elem_flags(map, next,
 						  (uint8_t *)values + n * vsz,
 						  OPTS_GET(opts, elem_flags, 0));
-		if (err == -ENOENT) { /* deleted meanwhile: skip it */
+		if (err == -ENOENT) {
+			/* An empty slot (map-in-map) or an element deleted
+			 * meanwhile: skip it, as the kernel's generic batch
+			 * does (checked against kernel 6.18). */
 			memcpy(cur, next, ksz);
 			if (!n)
 				in_batch = cur;

@@ -660,6 +660,37 @@ static void test_log_fn_gets_opts_complaint(void **state)
 	assert_int_equal(cap.calls, 0);
 }
 
+/* C leaves an initialised struct's tail padding undefined: garbage there
+ * is not a newer caller's field, and must not make the call fail; a byte
+ * past sizeof still does. */
+static void test_opts_tail_padding_ignored(void **state)
+{
+	struct uebpf_runtime *rt = uebpf_runtime_new(NULL);
+	union {
+		struct uebpf_map_create_opts o;
+		unsigned char raw[sizeof(struct uebpf_map_create_opts) + 8];
+	} u;
+	size_t end = offsetof(struct uebpf_map_create_opts, numa_node) +
+		     sizeof(u.o.numa_node);
+	struct uebpf_map *m;
+
+	(void)state;
+	assert_non_null(rt);
+	memset(&u, 0, sizeof(u));
+	u.o.sz = sizeof(u.o);
+	memset(u.raw + end, 0xa5, sizeof(u.o) - end); /* padding, if any */
+	m = uebpf_map_create(rt, BPF_MAP_TYPE_ARRAY, "pad", 4, 4, 1, &u.o);
+	assert_non_null(m);
+	uebpf_map_put(m);
+	u.o.sz = sizeof(u.raw);
+	u.raw[sizeof(u.o)] = 1;
+	errno = 0;
+	assert_null(uebpf_map_create(rt, BPF_MAP_TYPE_ARRAY, "pad", 4, 4, 1,
+				     &u.o));
+	assert_int_equal(errno, EINVAL);
+	uebpf_runtime_free(rt);
+}
+
 /* Two runtimes whose per-thread cache slots collide, used in turn by one
  * thread, must each keep one record for it, not one per run. */
 static void test_epoch_records_bounded(void **state)
@@ -724,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_log_default_stderr),
 		cmocka_unit_test(test_log_fn_gets_opts_complaint),
 		cmocka_unit_test(test_epoch_records_bounded),
+		cmocka_unit_test(test_opts_tail_padding_ignored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
