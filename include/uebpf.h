@@ -81,6 +81,13 @@ uebpf_runtime_new(const struct uebpf_runtime_opts *opts);
 UEBPF_API void uebpf_runtime_free(struct uebpf_runtime *rt);
 UEBPF_API unsigned int uebpf_runtime_nr_cpus(const struct uebpf_runtime *rt);
 
+/* Per-CPU means per worker: the calling thread runs programs and per-CPU
+ * map operations as CPU slot cpu (< nr_cpus) from now on; a thread that
+ * never binds is slot 0.  Returns 0 or -EINVAL. */
+UEBPF_API int uebpf_worker_bind(struct uebpf_runtime *rt, unsigned int cpu);
+/* The calling thread's CPU slot. */
+UEBPF_API unsigned int uebpf_worker_cpu(void);
+
 /* ---- programs --------------------------------------------------------- */
 
 /*

@@ -435,7 +435,7 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 	if (prog->type != BPF_PROG_TYPE_UNSPEC)
 		return -EINVAL;
 	ctx.prog = prog;
-	ctx.cpu = uebpf_this_cpu;
+	ctx.cpu = uebpf_this_cpu < prog->rt->nr_cpus ? uebpf_this_cpu : 0;
 	/* The interpreter counts down a signed budget: anything past
 	 * INT64_MAX is as good as unlimited. */
 	ctx.budget = prog->insn_budget && prog->insn_budget < INT64_MAX ?

@@ -201,6 +201,24 @@ void uebpf_idr_remove(struct uebpf_idr *idr, uint32_t id)
 	pthread_mutex_unlock(&idr->lock);
 }
 
+int uebpf_worker_bind(struct uebpf_runtime *rt, unsigned int cpu)
+{
+	if (!rt)
+		return -EINVAL;
+	if (cpu >= rt->nr_cpus) {
+		pr_warn(rt, "uebpf_worker_bind: CPU slot %u does not exist: the runtime has %u (0 to %u)\n",
+			cpu, rt->nr_cpus, rt->nr_cpus - 1);
+		return -EINVAL;
+	}
+	uebpf_this_cpu = cpu;
+	return 0;
+}
+
+unsigned int uebpf_worker_cpu(void)
+{
+	return uebpf_this_cpu;
+}
+
 unsigned int uebpf_runtime_nr_cpus(const struct uebpf_runtime *rt)
 {
 	return rt ? rt->nr_cpus : 0;

@@ -680,6 +680,41 @@ TEST(test_smp_processor_id_fresh_thread)
 	uebpf_prog_free(prog);
 }
 
+/* A worker bound to a slot runs as that slot; other threads are not. */
+static void *bind_thread(void *arg)
+{
+	struct uebpf_prog *prog = arg;
+	uint64_t r0 = 12345;
+
+	if (uebpf_worker_bind(rt, 3) || uebpf_worker_cpu() != 3 ||
+	    uebpf_prog_run(prog, NULL, 0, &r0))
+		return (void *)(uintptr_t)-1;
+	return (void *)(uintptr_t)r0;
+}
+
+TEST(test_worker_bind)
+{
+	PROG(MOV64_IMM(0, 55), CALL_HELPER(BPF_FUNC_get_smp_processor_id),
+	     EXIT());
+	struct uebpf_prog *prog = load_budget(prog_, ARRAY_LEN(prog_), 0);
+	pthread_t th;
+	void *res;
+
+	UNUSED;
+	assert_int_equal(uebpf_worker_bind(rt, 4), -EINVAL); /* nr_cpus 4 */
+	assert_int_equal(uebpf_worker_bind(NULL, 0), -EINVAL);
+	assert_int_equal(pthread_create(&th, NULL, bind_thread, prog), 0);
+	assert_int_equal(pthread_join(th, &res), 0);
+	assert_int_equal((uintptr_t)res, 3);
+	/* This thread never bound: still slot 0. */
+	assert_int_equal(uebpf_worker_cpu(), 0);
+	assert_int_equal(RET(), 0);
+	assert_int_equal(uebpf_worker_bind(rt, 2), 0);
+	assert_int_equal(RET(), 2);
+	assert_int_equal(uebpf_worker_bind(rt, 0), 0);
+	uebpf_prog_free(prog);
+}
+
 /* Helper arguments are r1..r5, clobbered registers are not preserved, r6
  * to r9 are. */
 TEST(test_helper_preserves_callee_saved)
@@ -974,6 +1009,7 @@ int main(void)
 		T(test_prandom_u32),
 		T(test_smp_processor_id_unbound),
 		T(test_smp_processor_id_fresh_thread),
+		T(test_worker_bind),
 		T(test_helper_preserves_callee_saved),
 		T(test_local_call_frames),
 		T(test_deepest_frame_stack),
