@@ -226,18 +226,26 @@ check-stress: $(B)/stress/map_stress_asan
 check-tsan: $(B)/stress/map_stress_tsan
 	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/map_stress_tsan 3
 
+# The fuzzers' full output goes to a log; the recipe shows its end and
+# fails with the fuzzer (a pipe into tail would hide a crash).  Each first
+# replays its seeds, including the inputs of past crashes.
 check-fuzz: $(FUZZ_BINS) $(PROG_OBJS)
 	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus_object
+	@echo "fuzz_prog, $(FUZZ_SECONDS) s"; \
 	$(B)/fuzz/fuzz_prog -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		$(B)/fuzz/corpus tests/fuzz/seeds 2>&1 | tail -n 12
-	$(B)/fuzz/fuzz_object -max_total_time=$(FUZZ_OBJECT_SECONDS) \
-		-print_final_stats=1 $(B)/fuzz/corpus_object $(B)/progs 2>&1 | \
-		grep -v '^libbpf: ' | tail -n 12
+		$(B)/fuzz/corpus tests/fuzz/seeds > $(B)/fuzz/prog.log 2>&1; rc=$$?; \
+	grep -v '^libbpf: ' $(B)/fuzz/prog.log | tail -n 12; exit $$rc
+	@echo "fuzz_object, $(FUZZ_OBJECT_SECONDS) s"; \
+	$(B)/fuzz/fuzz_object -max_total_time=$(FUZZ_OBJECT_SECONDS) -print_final_stats=1 \
+		$(B)/fuzz/corpus_object $(B)/progs tests/fuzz/regressions_object \
+		> $(B)/fuzz/object.log 2>&1; rc=$$?; \
+	grep -v '^libbpf: ' $(B)/fuzz/object.log | tail -n 12; exit $$rc
 
 fuzz: $(FUZZ_BINS) $(PROG_OBJS)
 	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus_object
 	$(B)/fuzz/fuzz_prog -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus tests/fuzz/seeds
-	$(B)/fuzz/fuzz_object -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus_object $(B)/progs
+	$(B)/fuzz/fuzz_object -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus_object $(B)/progs \
+		tests/fuzz/regressions_object
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h include/*.h)
 	@mkdir -p $(dir $@)

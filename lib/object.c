@@ -332,6 +332,13 @@ static int fill_slots(struct uebpf_object *obj, struct uebpf_object_map *m)
 	size_t k;
 	int err;
 
+	/* Slots are indexes: a map with other keys cannot take them (a
+	 * HASH_OF_MAPS with 8-byte keys, say, would read past the index). */
+	if (m->nr_slots && uebpf_map_key_size(m->map) != sizeof(uint32_t)) {
+		obj_warn(obj, "map '%s': initial values need 4-byte keys, but its keys are %u bytes\n",
+			 m->name, uebpf_map_key_size(m->map));
+		return -EINVAL;
+	}
 	for (k = 0; k < m->nr_slots; k++) {
 		const struct map_slot *s = &m->slots[k];
 		bool prog = m->def.type == BPF_MAP_TYPE_PROG_ARRAY;
