@@ -177,7 +177,7 @@ struct uebpf_prog {
 	enum bpf_prog_type type;
 	struct bpf_insn *insns;
 	size_t insn_cnt;
-	uint64_t insn_budget;
+	uint64_t insn_budget; /* per run, 1..INT64_MAX (INT64_MAX: unlimited) */
 	/* Programs the verifier has not proven safe run with every memory
 	 * access checked against the run's regions. */
 	bool checked;

@@ -301,7 +301,11 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 	prog->type = type;
 	snprintf(prog->name, sizeof(prog->name), "%s", name);
 	prog->insn_cnt = insn_cnt;
+	/* The interpreter counts down a signed budget: 0 (unlimited) and
+	 * anything past INT64_MAX become INT64_MAX, once, here. */
 	prog->insn_budget = OPTS_GET(opts, insn_budget, 0);
+	if (!prog->insn_budget || prog->insn_budget > INT64_MAX)
+		prog->insn_budget = INT64_MAX;
 	prog->checked = true; /* until the verifier proves otherwise */
 	/* Validate our own copy, never the caller's buffer, which another
 	 * thread could change between the check and the copy.  A count the
@@ -436,11 +440,7 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 		return -EINVAL;
 	ctx.prog = prog;
 	ctx.cpu = uebpf_this_cpu < prog->rt->nr_cpus ? uebpf_this_cpu : 0;
-	/* The interpreter counts down a signed budget: anything past
-	 * INT64_MAX is as good as unlimited. */
-	ctx.budget = prog->insn_budget && prog->insn_budget < INT64_MAX ?
-			     prog->insn_budget :
-			     INT64_MAX;
+	ctx.budget = prog->insn_budget;
 	ctx.err = 0;
 	ctx.err_pc = 0;
 	ctx.regions = regions;
