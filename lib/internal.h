@@ -86,9 +86,13 @@ typedef uint64_t (*uebpf_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3,
 				    uint64_t r4, uint64_t r5,
 				    struct uebpf_run_ctx *ctx);
 
+struct uebpf_helper_proto;
+
 struct uebpf_helper {
 	uebpf_helper_fn fn;
 	const char *name;
+	/* What the verifier checks a call against (vm/verifier.h). */
+	const struct uebpf_helper_proto *proto;
 };
 
 void uebpf_helpers_init_builtin(struct uebpf_runtime *rt) UEBPF_HIDDEN;
@@ -175,12 +179,17 @@ struct uebpf_prog {
 	uint32_t id;
 	char name[64];
 	enum bpf_prog_type type;
+	enum bpf_attach_type expected_attach_type;
 	struct bpf_insn *insns;
 	size_t insn_cnt;
 	uint64_t insn_budget; /* per run, 1..INT64_MAX (INT64_MAX: unlimited) */
 	/* Programs the verifier has not proven safe run with every memory
 	 * access checked against the run's regions. */
 	bool checked;
+	/* The verifier accepted it (and rewrote its context accesses). */
+	bool verified;
+	/* Deepest stack use of any frame, from the verifier. */
+	uint32_t stack_depth;
 	/* The maps it refers to, one reference each (the kernel's used_maps),
 	 * every reference by pc, and the values it addresses directly. */
 	struct uebpf_map **used_maps;
