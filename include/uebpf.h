@@ -108,6 +108,10 @@ struct uebpf_prog_load_opts {
 	/* Maximum number of instructions one run may execute; 0: unlimited.
 	 * A run that exceeds it stops and returns -ETIMEDOUT. */
 	uint64_t insn_budget;
+	/* As the kernel's expected_attach_type: BPF_XDP_DEVMAP lets an XDP
+	 * program read xdp_md.egress_ifindex.  0 (BPF_CGROUP_INET_INGRESS)
+	 * is the plain attach point of the type. */
+	enum bpf_attach_type expected_attach_type;
 };
 
 UEBPF_API struct uebpf_prog *

@@ -70,6 +70,9 @@ struct uebpf_vlog {
 	size_t len;
 	unsigned int level;
 	bool truncated;
+	/* Set while printing traces (instructions, states), which are not
+	 * the message that explains a failure. */
+	bool tracing;
 	/* The first message, kept whatever the level, for the host's log. */
 	char first[256];
 };

@@ -392,7 +392,8 @@ static int load_prog(struct uebpf_object *obj, struct uebpf_object_prog *p,
 	UEBPF_OPTS(uebpf_prog_load_opts, o, .name = p->name,
 		   .log_buf = obj->log_buf, .log_size = obj->log_size,
 		   .log_level = obj->log_level,
-		   .insn_budget = obj->insn_budget);
+		   .insn_budget = obj->insn_budget,
+		   .expected_attach_type = p->attach);
 	struct bpf_insn *insns;
 	size_t cnt;
 	int err;

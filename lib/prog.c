@@ -5,6 +5,7 @@
 
 #include "internal.h"
 #include "../maps/map.h"
+#include "../vm/verifier.h"
 
 #define PROG_TYPE_NAME(x) [BPF_PROG_TYPE_##x] = #x
 static const char *const prog_type_names[] = {
@@ -278,11 +279,12 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 	if (!name)
 		name = "";
 
-	if (!internal && type != BPF_PROG_TYPE_UNSPEC) {
+	if (!internal && type != BPF_PROG_TYPE_UNSPEC &&
+	    !uebpf_verifier_knows_type(type)) {
 		const char *tn = uebpf_prog_type_name(type);
 
 		err = -EOPNOTSUPP;
-		uebpf_vlog_printf(log, "program type %s (%d) is not supported; this version runs raw programs (BPF_PROG_TYPE_UNSPEC)\n",
+		uebpf_vlog_printf(log, "program type %s (%d) is not supported; this version verifies and runs XDP programs, and raw programs (BPF_PROG_TYPE_UNSPEC)\n",
 				  tn ? tn : "unknown", type);
 		goto fail;
 	}
@@ -299,6 +301,7 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 	prog->rt = rt;
 	atomic_init(&prog->refcnt, 1);
 	prog->type = type;
+	prog->expected_attach_type = OPTS_GET(opts, expected_attach_type, 0);
 	snprintf(prog->name, sizeof(prog->name), "%s", name);
 	prog->insn_cnt = insn_cnt;
 	/* The interpreter counts down a signed budget: 0 (unlimited) and
@@ -325,6 +328,13 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 			       internal ? nr_maps : 0, log);
 	if (err)
 		goto fail;
+	/* Programs of a type the verifier knows run only once proven safe;
+	 * raw programs run with every access checked. */
+	if (uebpf_verifier_knows_type(type)) {
+		err = uebpf_verify(prog, log);
+		if (err)
+			goto fail;
+	}
 	err = uebpf_idr_alloc(&rt->prog_ids, prog, &prog->id);
 	if (err)
 		goto fail;

@@ -69,7 +69,7 @@ void uebpf_vlog_printf(struct uebpf_vlog *log, const char *fmt, ...)
 
 	if (!log)
 		return;
-	if (!log->first[0]) {
+	if (!log->first[0] && !log->tracing) {
 		va_start(ap, fmt);
 		vsnprintf(log->first, sizeof(log->first), fmt, ap);
 		va_end(ap);
