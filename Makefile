@@ -68,7 +68,7 @@ BENCH_LOAD := $(B)/bench/bench_load
 TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 
 .PHONY: all check deps check-deps demo bench fuzz install uninstall clean \
-	check-unit check-conformance check-fuzz check-abi check-symbols \
+	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
 	abi-baseline format
 
@@ -116,6 +116,18 @@ $(RUNNER): tests/conformance/runner.c tests/conformance/asm.c tests/conformance/
 	@mkdir -p $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/conformance/runner.c tests/conformance/asm.c
 
+# The verifier corpus (tests/verifier/{reject,accept}/*.s), checked in
+# libuebpf and, where bpf(2) is allowed, against the kernel.  The runner
+# sets the expected attach type once uebpf_prog_load_opts has the field.
+VERIFIER_RUNNER := $(B)/tests/verifier_runner
+VERIFIER_RUNNER_DEFS := $(if $(shell grep -s expected_attach_type include/uebpf.h),\
+	-DRUNNER_HAVE_ATTACH_TYPE=1)
+$(VERIFIER_RUNNER): tests/verifier/runner.c tests/conformance/asm.c tests/conformance/asm.h \
+		$(A) include/uebpf.h $(wildcard include/uebpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(VERIFIER_RUNNER_DEFS) -o $@ tests/verifier/runner.c \
+		tests/conformance/asm.c $(A) $(LDLIBS_LIB)
+
 # Unit tests link the static library: some reach hidden internals (the
 # thread's CPU slot, program-side map operations) besides the public API.
 $(B)/tests/%: tests/unit/%.c $(A) include/uebpf.h $(wildcard tests/unit/*.h)
@@ -148,7 +160,7 @@ check-deps:
 # ---- tests --------------------------------------------------------------
 
 CHECK_SUITES := check-symbols check-man check-abi check-install check-unit \
-	check-conformance check-sanitize check-stress check-fuzz
+	check-conformance check-verifier check-sanitize check-stress check-fuzz
 
 # Every suite runs even when one fails; the last line counts them.
 check: check-deps
@@ -175,6 +187,9 @@ check-unit: $(UNIT_BINS) $(PROG_OBJS)
 check-conformance: $(PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret tests/conformance
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret --elf tests/conformance
+
+check-verifier: $(VERIFIER_RUNNER)
+	$(VERIFIER_RUNNER) tests/verifier
 
 # The conformance files again, through a plugin built with ASan and UBSan.
 ASAN_PLUGIN := $(B)/asan/uebpf-conformance-plugin

@@ -13,6 +13,8 @@
  *   be16/be32/be64 le16/le32/le64 %rD          BPF_ALU | BPF_END
  *   bswap16/32/64 (alias swap16/32/64) %rD     BPF_ALU64 | BPF_END | BPF_TO_LE
  *   lddw %rD, imm64
+ *   lddw %rD, map:NAME              map reference (src 1, BPF_PSEUDO_MAP_FD)
+ *   lddw %rD, map_value:NAME+OFF    map value address (src 2, BPF_PSEUDO_MAP_VALUE)
  *   ldxb ldxh ldxw ldxdw %rD, [%rS+off]        ldxsb ldxsh ldxsw (BPF_MEMSX)
  *   stb sth stw stdw [%rD+off], imm32
  *   stxb stxh stxw stxdw [%rD+off], %rS
@@ -74,6 +76,9 @@ struct as {
 	size_t nlabels, caplabels;
 	struct fixup *fixups;
 	size_t nfixups, capfixups;
+	struct conf_asm_map_ref *refs; /* NULL when map references are refused */
+	size_t nrefs, caprefs;
+	bool want_refs;
 	long first_exit;
 	unsigned int line;
 	struct conf_asm_error *err;
@@ -623,12 +628,49 @@ static int asm_mem(struct as *as, const char *m, const struct toks *tk)
 	return 1;
 }
 
+/* "map:NAME" or "map_value:NAME[+OFF]": one more map reference at as->n. */
+static int asm_map_ref(struct as *as, uint8_t dst, const char *s)
+{
+	bool value = !strncmp(s, "map_value:", 10);
+	const char *name = s + (value ? 10 : 4);
+	char buf[MAX_TOKEN];
+	int32_t off = 0;
+	char *plus;
+	struct conf_asm_map_ref *ref;
+
+	if (!as->want_refs)
+		return fail(as, "map reference '%s' needs conf_asm_assemble_refs()", s);
+	snprintf(buf, sizeof(buf), "%s", name);
+	plus = strchr(buf, '+');
+	if (plus) {
+		if (!value)
+			return fail(as, "'%s': an offset needs map_value:NAME+OFF", s);
+		if (get_imm32(as, plus + 1, &off))
+			return -1;
+		*plus = '\0';
+	}
+	if (!valid_label(buf) || strlen(buf) >= sizeof(ref->name))
+		return fail(as, "invalid map name in '%s'", s);
+	if (!grow((void **)&as->refs, &as->caprefs, as->nrefs + 1, sizeof(*as->refs)))
+		return fail(as, "out of memory");
+	ref = &as->refs[as->nrefs++];
+	ref->pc = as->n;
+	snprintf(ref->name, sizeof(ref->name), "%s", buf);
+	if (emit(as, BPF_LD | BPF_IMM | BPF_DW, dst, value ? BPF_PSEUDO_MAP_VALUE : BPF_PSEUDO_MAP_FD, 0, 0))
+		return -1;
+	return emit(as, 0, 0, 0, 0, off);
+}
+
 static int asm_lddw(struct as *as, const struct toks *tk)
 {
 	uint8_t dst = 0;
 	uint64_t v = 0;
 
-	if (want_ops(as, "lddw", tk->n - 1, 2) || get_reg(as, tk->t[1], &dst) || get_imm64(as, tk->t[2], &v))
+	if (want_ops(as, "lddw", tk->n - 1, 2) || get_reg(as, tk->t[1], &dst))
+		return -1;
+	if (!strncmp(tk->t[2], "map:", 4) || !strncmp(tk->t[2], "map_value:", 10))
+		return asm_map_ref(as, dst, tk->t[2]);
+	if (get_imm64(as, tk->t[2], &v))
 		return -1;
 	if (emit(as, BPF_LD | BPF_IMM | BPF_DW, dst, 0, 0, (int32_t)(uint32_t)v))
 		return -1;
@@ -808,6 +850,13 @@ static int resolve(struct as *as)
 int conf_asm_assemble(const char *source, struct bpf_insn **insns, size_t *count,
 		      struct conf_asm_error *err)
 {
+	return conf_asm_assemble_refs(source, insns, count, NULL, NULL, err);
+}
+
+int conf_asm_assemble_refs(const char *source, struct bpf_insn **insns, size_t *count,
+			   struct conf_asm_map_ref **refs, size_t *nrefs,
+			   struct conf_asm_error *err)
+{
 	struct as as;
 	const char *p = source;
 	struct toks *tk;
@@ -817,6 +866,7 @@ int conf_asm_assemble(const char *source, struct bpf_insn **insns, size_t *count
 	memset(&as, 0, sizeof(as));
 	as.first_exit = -1;
 	as.err = err;
+	as.want_refs = refs && nrefs;
 	if (err) {
 		err->line = 0;
 		err->message[0] = '\0';
@@ -858,9 +908,15 @@ int conf_asm_assemble(const char *source, struct bpf_insn **insns, size_t *count
 	*insns = as.insns;
 	*count = as.n;
 	as.insns = NULL;
+	if (as.want_refs) {
+		*refs = as.refs;
+		*nrefs = as.nrefs;
+		as.refs = NULL;
+	}
 	ret = 0;
 out:
 	free(tk);
+	free(as.refs);
 	free(as.insns);
 	for (i = 0; i < as.nlabels; i++)
 		free(as.labels[i].name);

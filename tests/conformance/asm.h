@@ -37,6 +37,26 @@ struct conf_asm_error {
 int conf_asm_assemble(const char *source, struct bpf_insn **insns, size_t *count,
 		      struct conf_asm_error *err);
 
+/*
+ * A map reference in a "lddw %rD, map:NAME" (src_reg BPF_PSEUDO_MAP_FD) or
+ * "lddw %rD, map_value:NAME+OFF" (src_reg BPF_PSEUDO_MAP_VALUE, OFF in the
+ * second slot's imm): the caller stores the map's fd or id into
+ * insns[pc].imm before loading.
+ */
+struct conf_asm_map_ref {
+	size_t pc;	/* the lddw's first slot */
+	char name[64];
+};
+
+/*
+ * As conf_asm_assemble(), and also accepts map references, returned in a
+ * malloc'ed array *@refs of *@nrefs entries (NULL and 0 if none; free()
+ * it).  conf_asm_assemble() refuses map references.
+ */
+int conf_asm_assemble_refs(const char *source, struct bpf_insn **insns, size_t *count,
+			   struct conf_asm_map_ref **refs, size_t *nrefs,
+			   struct conf_asm_error *err);
+
 /* Serialize one instruction into its 8-byte little-endian wire form. */
 void conf_insn_to_bytes(const struct bpf_insn *insn, uint8_t out[8]);
 

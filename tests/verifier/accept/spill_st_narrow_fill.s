@@ -1,0 +1,15 @@
+# maps: m array 4 8 1
+# A 64-bit store of the immediate 3, filled by a one-byte load of its low byte.
+stdw [%r10-16], 3
+stw [%r10-4], 0              # key = 0
+lddw %r1, map:m
+mov %r2, %r10
+add %r2, -4
+call 1                       # bpf_map_lookup_elem
+jeq %r0, 0, out
+ldxb %r5, [%r10-16]
+add %r0, %r5
+ldxw %r1, [%r0+0]
+out:
+mov %r0, 2
+exit

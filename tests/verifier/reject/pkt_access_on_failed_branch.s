@@ -1,0 +1,13 @@
+# The access sits on the branch where data + 14 > data_end.
+# error: invalid access to packet
+# errno: EACCES
+ldxw %r2, [%r1+0]            # r2 = data
+ldxw %r3, [%r1+4]            # r3 = data_end
+mov %r4, %r2
+add %r4, 14
+jgt %r4, %r3, bad
+mov %r0, 2
+exit
+bad:
+ldxb %r0, [%r2+0]
+exit

@@ -1,0 +1,12 @@
+# data + 14 <= data_end proves 14 bytes; a 2-byte load at 13 needs 15.
+# error: invalid access to packet
+# errno: EACCES
+ldxw %r2, [%r1+0]            # r2 = data
+ldxw %r3, [%r1+4]            # r3 = data_end
+mov %r4, %r2
+add %r4, 14
+jgt %r4, %r3, out
+ldxh %r0, [%r2+13]
+out:
+mov %r0, 2
+exit
