@@ -332,6 +332,10 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 	 * raw programs run with every access checked. */
 	if (uebpf_verifier_knows_type(type)) {
 		err = uebpf_verify(prog, log);
+		/* As the kernel: a log that did not fit fails the load, so
+		 * the caller knows to retry with a bigger buffer. */
+		if (vlog.truncated)
+			err = -ENOSPC;
 		if (err)
 			goto fail;
 	}

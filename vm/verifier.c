@@ -538,6 +538,7 @@ struct env {
 	uint32_t total_states, peak_states, cur_states, max_states_per_insn;
 	uint32_t id_gen;
 	uint32_t *subprog_stack; /* per insn of a function entry: max depth */
+	struct vstate *evicted; /* off the lists but still on a path */
 	bool has_tail_call;
 	bool precision_all; /* a backtrack gave up: compare every scalar */
 	int err;
@@ -1066,12 +1067,31 @@ static const char *reg_type_str(const struct reg *r)
 	return rtype_names[r->type];
 }
 
-static bool ptr_off_sane(struct env *e, const struct reg *r, unsigned int regno)
+/* The kernel's check_reg_sane_offset(), for the scalar added and for the
+ * resulting pointer. */
+static bool ptr_off_sane(struct env *e, const struct reg *r, uint8_t type)
 {
-	if (r->smin <= -MAX_VAR_OFF || r->smax >= MAX_VAR_OFF ||
-	    r->off <= -MAX_VAR_OFF || r->off >= MAX_VAR_OFF) {
-		verbose(e, "R%u pointer offset out of bounds, %s pointer math is too far\n",
-			regno, rtype_names[r->type]);
+	bool known = tnum_is_const(r->var);
+	int64_t val = (int64_t)r->var.value;
+
+	if (known && (val >= MAX_VAR_OFF || val <= -MAX_VAR_OFF)) {
+		verbose(e, "math between %s pointer and %" PRId64 " is not allowed\n",
+			rtype_names[type], val);
+		return false;
+	}
+	if (r->off >= MAX_VAR_OFF || r->off <= -MAX_VAR_OFF) {
+		verbose(e, "%s pointer offset %d is not allowed\n",
+			rtype_names[type], r->off);
+		return false;
+	}
+	if (r->smin == INT64_MIN) {
+		verbose(e, "math between %s pointer and register with unbounded min value is not allowed\n",
+			rtype_names[type]);
+		return false;
+	}
+	if (r->smin >= MAX_VAR_OFF || r->smin <= -MAX_VAR_OFF) {
+		verbose(e, "value %" PRId64 " makes %s pointer be out of bounds\n",
+			r->smin, rtype_names[type]);
 		return false;
 	}
 	return true;
@@ -1122,16 +1142,13 @@ static int adjust_ptr(struct env *e, const struct bpf_insn *in,
 				in->dst_reg, op_str(op));
 		return -EACCES;
 	}
-	if (ptr->type == PTR_TO_CTX && !reg_is_const(off)) {
-		verbose(e, "R%u variable ctx access var_off prohibited\n",
-			in->dst_reg);
-		return -EACCES;
-	}
 	if (off->smin == INT64_MIN && off->smax == INT64_MAX &&
 	    !reg_is_const(off) && off->umax == UINT64_MAX) {
 		/* an unbounded scalar: the kernel refuses the math at use;
 		 * refusing it here gives the clearer message */
 	}
+	if (!ptr_off_sane(e, off, ptr->type))
+		return -EINVAL;
 	if (off_regno < MAX_BPF_REG) {
 		err = mark_reg_precise(e, off_regno);
 		if (err)
@@ -1180,8 +1197,8 @@ static int adjust_ptr(struct env *e, const struct bpf_insn *in,
 			res.range = 0;
 		}
 	}
-	if (!ptr_off_sane(e, &res, in->dst_reg))
-		return -EACCES;
+	if (!ptr_off_sane(e, &res, res.type))
+		return -EINVAL;
 	if (res.type == PTR_TO_STACK && tnum_is_const(res.var) &&
 	    (res.off + (int64_t)res.var.value < -UEBPF_STACK_SIZE ||
 	     res.off + (int64_t)res.var.value > 0)) {
@@ -1473,11 +1490,8 @@ static int check_packet_access(struct env *e, unsigned int regno,
 			regno);
 		return -EACCES;
 	}
-	if (r->umax > MAX_PACKET_OFF || r->umax + off > MAX_PACKET_OFF) {
-		verbose(e, "R%u offset is outside of the packet\n", regno);
-		return -EACCES;
-	}
-	if (off < 0 || (!size && !zero_ok) || off + size > r->range) {
+	if (off < 0 || (!size && !zero_ok) || off + size > r->range ||
+	    r->umax > MAX_PACKET_OFF || r->umax + off > MAX_PACKET_OFF) {
 		verbose(e, "invalid access to packet, off=%d size=%d, R%u(id=%u,off=%d,r=%d)\n",
 			off, size, regno, r->id, r->off, r->range);
 		verbose(e, "R%u offset is outside of the packet\n", regno);
@@ -1516,7 +1530,9 @@ static void note_stack_depth(struct env *e, struct frame *f, int lowest)
 		*d = depth;
 }
 
-/* The stack bytes [off, off+size) of frame f must all be written. */
+/* The stack bytes [off, off+size) of frame f must all be written.  A slot
+ * the frame never wrote is reported with its range, an unwritten byte
+ * inside a written slot with its position, as the kernel does. */
 static int check_stack_init(struct env *e, struct frame *f, int off, int size,
 			    unsigned int regno, bool helper)
 {
@@ -1526,45 +1542,46 @@ static int check_stack_init(struct env *e, struct frame *f, int off, int size,
 		int o = off + i, spi = SPI(o);
 		struct slot *s;
 
-		if ((uint32_t)spi >= f->nslots)
-			goto bad;
+		if ((uint32_t)spi >= f->nslots) {
+			verbose(e, "invalid read from stack R%u off=%d size=%d\n",
+				regno, off, size);
+			return -EACCES;
+		}
 		s = &f->stack[spi];
-		if (s->t[SBYTE(o)] == S_INVALID)
-			goto bad;
-		if (helper && s->t[0] == S_SPILL &&
+		if (s->t[SBYTE(o)] == S_INVALID) {
+			if (helper)
+				verbose(e, "invalid read from stack R%u off %d+%d size %d\n",
+					regno, off, i, size);
+			else
+				verbose(e, "invalid read from stack off %d+%d size %d\n",
+					off, i, size);
+			return -EACCES;
+		}
+		if (helper && s->t[SBYTE(o)] == S_SPILL &&
 		    s->spilled.type != SCALAR) {
 			verbose(e, "R%u leaks addr into helper function: stack off %d holds a %s pointer\n",
 				regno, o, rtype_names[s->spilled.type]);
 			return -EACCES;
 		}
-		continue;
-bad:
-		if (helper)
-			verbose(e, "invalid indirect read from stack R%u off %d+%d size %d\n",
-				regno, off, i, size);
-		else
-			verbose(e, "invalid read from stack off %d+%d size %d\n",
-				off, i, size);
-		return -EACCES;
 	}
 	return 0;
 }
 
+/* Bytes [off, off+size) of f are written with kind: a spill they touch is
+ * one no more (its other bytes become unknown data). */
 static void stack_mark_written(struct frame *f, int off, int size,
 			       uint8_t kind)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < size; i++) {
 		int o = off + i;
 		struct slot *s = &f->stack[SPI(o)];
 
-		if (s->t[0] == S_SPILL) {
-			int j;
-
-			/* a spill partly overwritten is spilled no more */
+		if (s->t[SBYTE(o)] == S_SPILL) {
 			for (j = 0; j < 8; j++)
-				s->t[j] = S_MISC;
+				if (s->t[j] == S_SPILL)
+					s->t[j] = S_MISC;
 			mark_not_init(&s->spilled);
 		}
 		s->t[SBYTE(o)] = kind;
@@ -1583,6 +1600,16 @@ static int stack_bounds(struct env *e, unsigned int regno, int64_t lo,
 	return 0;
 }
 
+/* Leading bytes of a slot that hold a spilled register. */
+static int spill_size(const struct slot *s)
+{
+	int n = 0;
+
+	while (n < 8 && s->t[n] == S_SPILL)
+		n++;
+	return n;
+}
+
 /* A fixed-offset access to the stack. value: the register stored (or
  * loaded into), NULL for an immediate store / helper access. */
 static int check_stack_access(struct env *e, unsigned int regno,
@@ -1592,7 +1619,7 @@ static int check_stack_access(struct env *e, unsigned int regno,
 {
 	struct frame *f = stack_frame_of(e, ptr);
 	int64_t o = off + ptr->off;
-	int err, spi;
+	int err, spi, j;
 	struct slot *s;
 
 	if (!tnum_is_const(ptr->var)) {
@@ -1601,9 +1628,6 @@ static int check_stack_access(struct env *e, unsigned int regno,
 		int64_t lo = o + ptr->smin, hi = o + ptr->smax, i;
 
 		err = stack_bounds(e, regno, lo, hi, size, t);
-		if (err)
-			return err;
-		err = grow_stack(f, (-lo + 7) / 8);
 		if (err)
 			return err;
 		note_stack_depth(e, f, (int)lo);
@@ -1627,28 +1651,34 @@ static int check_stack_access(struct env *e, unsigned int regno,
 				regno);
 			return -EACCES;
 		}
+		err = grow_stack(f, (-lo + 7) / 8);
+		if (err)
+			return err;
 		for (i = lo; i < hi + size; i++)
 			stack_mark_written(f, (int)i, 1, S_MISC);
 		return 0;
 	}
 	o += (int64_t)ptr->var.value;
-	err = stack_bounds(e, regno, o, o, size, t);
-	if (err)
-		return err;
 	if (o % size) {
-		verbose(e, "misaligned stack access off (0x0; 0x0)+%d+%d size %d\n",
+		char tn[48];
+
+		tnum_str(tn, sizeof(tn), ptr->var);
+		verbose(e, "misaligned stack access off %s+%d+%d size %d\n", tn,
 			ptr->off, off, size);
 		return -EACCES;
 	}
-	err = grow_stack(f, (-o + 7) / 8);
+	err = stack_bounds(e, regno, o, o, size, t);
 	if (err)
 		return err;
 	note_stack_depth(e, f, (int)o);
 	spi = SPI(o);
-	s = &f->stack[spi];
 	record_stack_access(e, ptr->frameno, spi);
 
 	if (t == ACC_WRITE) {
+		err = grow_stack(f, spi + 1);
+		if (err)
+			return err;
+		s = &f->stack[spi];
 		if (value && is_pointer(value)) {
 			if (size != 8) {
 				verbose(e, "invalid size of register spill\n");
@@ -1660,56 +1690,45 @@ static int check_stack_access(struct env *e, unsigned int regno,
 				return -EACCES;
 			}
 		}
-		if (value && (is_pointer(value) || size == 8 ||
-			      (value->type == SCALAR && size == 4 &&
-			       reg_is_const(value)))) {
-			int j;
+		if (!value) {
+			struct reg k;
 
+			/* st imm: a known constant, as a spill */
+			mark_scalar_const(&k, (uint64_t)(int64_t)(int32_t)imm);
+			if (size < 8)
+				k.var.value &= (1ull << (size * 8)) - 1,
+					mark_known(&k, k.var.value);
+			stack_mark_written(f, (int)o, size, S_MISC);
+			if (!(o % 8)) {
+				s->spilled = k;
+				for (j = 0; j < size; j++)
+					s->t[j] = S_SPILL;
+			} else if (!k.var.value) {
+				stack_mark_written(f, (int)o, size, S_ZERO);
+			}
+			return 0;
+		}
+		if (is_pointer(value) || !(o % 8)) {
 			/* a spill: the register's state is kept */
 			stack_mark_written(f, (int)o, size, S_MISC);
 			s->spilled = *value;
 			if (size < 8) {
-				uint64_t v = value->var.value &
-					     ((1ull << (size * 8)) - 1);
-
-				mark_scalar_const(&s->spilled, v);
+				if (reg_is_const(value))
+					mark_scalar_const(&s->spilled,
+							  value->var.value &
+							  ((1ull << (size * 8)) - 1));
+				else if (value->umax >> (size * 8))
+					coerce_size(&s->spilled, size);
+				s->spilled.id = reg_is_const(value) ||
+							!(value->umax >> (size * 8)) ?
+						s->spilled.id : 0;
 			}
-			for (j = 0; j < 8; j++)
-				if (j < size || s->t[j] != S_INVALID)
-					s->t[j] = j < size ? S_SPILL :
-							     S_MISC;
-			if (size < 8) {
-				/* only a whole-slot spill is kept as such */
-				for (j = 0; j < 8; j++)
-					s->t[j] = j < size ? S_SPILL :
-						  s->t[j] == S_INVALID ?
-							     S_INVALID :
-							     S_MISC;
-			}
-			if (size < 8 && reg_is_const(&s->spilled) &&
-			    !s->spilled.var.value) {
-				for (j = 0; j < size; j++)
-					s->t[j] = S_ZERO;
-			} else if (size < 8) {
-				for (j = 0; j < size; j++)
-					s->t[j] = S_MISC;
-			}
-			return 0;
-		}
-		if (!value && size == 8) {
-			/* st imm: a known constant */
-			int j;
-
-			mark_scalar_const(&s->spilled,
-					  (uint64_t)(int64_t)(int32_t)imm);
-			for (j = 0; j < 8; j++)
+			for (j = 0; j < size; j++)
 				s->t[j] = S_SPILL;
 			return 0;
 		}
 		stack_mark_written(f, (int)o, size,
-				   (!value && !imm) ||
-						   (value && reg_is_const(value) &&
-						    !value->var.value) ?
+				   reg_is_const(value) && !value->var.value ?
 					   S_ZERO :
 					   S_MISC);
 		return 0;
@@ -1719,20 +1738,32 @@ static int check_stack_access(struct env *e, unsigned int regno,
 	err = check_stack_init(e, f, (int)o, size, regno, false);
 	if (err)
 		return err;
-	if (s->t[0] == S_SPILL && s->t[7] == S_SPILL) {
-		if (size == 8) {
+	s = &f->stack[spi];
+	if (s->t[SBYTE(o)] == S_SPILL) {
+		int n = spill_size(s), at = (int)(o + 8 * (spi + 1));
+
+		if (s->spilled.type != SCALAR) {
+			if (size != 8 || n != 8) {
+				verbose(e, "invalid size of register fill\n");
+				return -EACCES;
+			}
 			*out = s->spilled;
 			return 0;
 		}
-		if (s->spilled.type != SCALAR) {
-			verbose(e, "invalid size of register fill\n");
-			return -EACCES;
+		if (!at && size == n) {
+			*out = s->spilled;
+			return 0;
 		}
-		if (reg_is_const(&s->spilled)) {
-			int shift = 8 * ((int)o - (-(spi + 1) * 8));
+		if (at + size <= n && reg_is_const(&s->spilled)) {
+			uint64_t v = s->spilled.var.value >> (8 * at);
 
-			mark_scalar_const(out, (s->spilled.var.value >> shift) &
-						       ((1ull << (size * 8)) - 1));
+			if (size < 8)
+				v &= (1ull << (size * 8)) - 1;
+			mark_scalar_const(out, v);
+			return 0;
+		}
+		if (!at && size < n && !(s->spilled.umax >> (size * 8))) {
+			*out = s->spilled;
 			return 0;
 		}
 		mark_scalar_unknown(out);
@@ -1764,9 +1795,13 @@ static int check_ctx_access(struct env *e, uint32_t idx, unsigned int regno,
 	unsigned int i;
 
 	if (r->off || !tnum_is_const(r->var) || r->var.value) {
-		if (!tnum_is_const(r->var))
-			verbose(e, "variable ctx access var_off prohibited\n");
-		else
+		if (!tnum_is_const(r->var)) {
+			char t[48];
+
+			tnum_str(t, sizeof(t), r->var);
+			verbose(e, "variable ctx access var_off=%s disallowed\n",
+				t);
+		} else
 			verbose(e, "dereference of modified ctx ptr R%u off=%d disallowed\n",
 				regno, r->off + (int)r->var.value);
 		return -EACCES;
@@ -1822,7 +1857,7 @@ static int check_mem_access(struct env *e, uint32_t idx, unsigned int regno,
 	}
 	/* One instruction, one kind of base pointer where the rewrite
 	 * depends on it. */
-	if (aux->seen && aux->ptr_type != base &&
+	if (aux->ptr_type && aux->ptr_type != base &&
 	    (aux->ptr_type == PTR_TO_CTX || base == PTR_TO_CTX)) {
 		verbose(e, "same insn cannot be used with different pointers\n");
 		return -EINVAL;
@@ -1938,17 +1973,19 @@ static int check_helper_mem(struct env *e, uint32_t idx, unsigned int regno,
 			return -EACCES;
 		}
 		if (lo < -UEBPF_STACK_SIZE || hi + size > 0) {
-			verbose(e, "invalid%s stack R%u off=%" PRId64 " size=%" PRId64 "\n",
-				tnum_is_const(r->var) ? "" : " variable-offset",
+			verbose(e, "invalid %s stack R%u off=%" PRId64 " size=%" PRId64 "\n",
+				t == ACC_READ ? "read from" : "write to",
 				regno, lo, size);
-			return -EACCES;
+			return -EINVAL;
 		}
-		err = grow_stack(f, (-lo + 7) / 8);
-		if (err)
-			return err;
 		note_stack_depth(e, f, (int)lo);
 		record_stack_access(e, r->frameno, -2);
 		record_stack_access(e, r->frameno, -3);
+		if (t == ACC_WRITE) {
+			err = grow_stack(f, (-lo + 7) / 8);
+			if (err)
+				return err;
+		}
 		if (t == ACC_READ)
 			return check_stack_init(e, f, (int)lo,
 						(int)(hi - lo + size), regno,
@@ -3023,9 +3060,28 @@ static bool range_within(const struct reg *o, const struct reg *c)
 	       tnum_in(o->var, c->var);
 }
 
+static bool regs_exact(const struct reg *o, const struct reg *c,
+		       struct idmap *m)
+{
+	return o->type == c->type && o->maybe_null == c->maybe_null &&
+	       o->off == c->off && o->var.value == c->var.value &&
+	       o->var.mask == c->var.mask && o->smin == c->smin &&
+	       o->smax == c->smax && o->umin == c->umin && o->umax == c->umax &&
+	       o->s32min == c->s32min && o->s32max == c->s32max &&
+	       o->u32min == c->u32min && o->u32max == c->u32max &&
+	       o->map == c->map && o->range == c->range &&
+	       o->mem_size == c->mem_size && o->frameno == c->frameno &&
+	       o->subprog == c->subprog && check_ids(o->id, c->id, m) &&
+	       check_ids(o->ref_id, c->ref_id, m);
+}
+
+/* exact: the kernel's EXACT mode (identical states: a loop that made no
+ * progress); otherwise c must be no more general than o. */
 static bool regsafe(const struct reg *o, const struct reg *c, bool exact,
 		    struct idmap *m)
 {
+	if (exact)
+		return regs_exact(o, c, m);
 	if (o->type == NOT_INIT)
 		return true;
 	if (c->type == NOT_INIT || o->type != c->type)
@@ -3079,15 +3135,34 @@ static bool stacksafe(const struct frame *o, const struct frame *c,
 	uint32_t i;
 	int j;
 
+	if (exact && o->nslots != c->nslots)
+		return false;
 	for (i = 0; i < o->nslots; i++) {
 		const struct slot *os = &o->stack[i];
 		const struct slot *cs = i < c->nslots ? &c->stack[i] : &invalid;
 
+		if (exact) {
+			if (memcmp(os->t, cs->t, 8))
+				return false;
+			if (os->t[0] == S_SPILL &&
+			    !regs_exact(&os->spilled, &cs->spilled, m))
+				return false;
+			continue;
+		}
 		if (os->t[0] == S_SPILL) {
-			if (cs->t[0] == S_SPILL) {
+			if (cs->t[0] == S_SPILL &&
+			    spill_size(os) == spill_size(cs)) {
 				if (!regsafe(&os->spilled, &cs->spilled, exact,
 					     m))
 					return false;
+				for (j = spill_size(os); j < 8; j++) {
+					if (os->t[j] == S_INVALID)
+						continue;
+					if (os->t[j] == S_ZERO ?
+						    cs->t[j] != S_ZERO :
+						    !slot_scalarish(cs, j))
+						return false;
+				}
 				continue;
 			}
 			if (os->spilled.type == SCALAR && !os->spilled.precise &&
@@ -3396,18 +3471,23 @@ static int is_state_visited(struct env *e, uint32_t idx)
 					idx);
 				return -EINVAL;
 			}
-			pp = &sl->next;
-			continue;
-		}
-		if (states_equal(e, sl, e->cur, idx, false)) {
+		} else if (states_equal(e, sl, e->cur, idx, false)) {
 			sl->hits++;
 			return propagate_precision(e, sl) ?: 1;
 		}
 		sl->misses++;
-		if (sl->misses > sl->hits * 3 + 3 + 8) {
+		/* A state that keeps missing is not worth comparing with:
+		 * off the list (freed now if complete, at the end if a path
+		 * still runs through it). */
+		if (sl->misses > sl->hits * 3 + 3) {
 			*pp = sl->next;
-			free_state(sl);
 			e->cur_states--;
+			if (sl->branches) {
+				sl->next = e->evicted;
+				e->evicted = sl;
+			} else {
+				free_state(sl);
+			}
 			continue;
 		}
 		pp = &sl->next;
@@ -4052,6 +4132,12 @@ static void free_env(struct env *e)
 	}
 	while (e->nstack)
 		free_state(e->stack[--e->nstack].st);
+	while (e->evicted) {
+		struct vstate *n = e->evicted->next;
+
+		free_state(e->evicted);
+		e->evicted = n;
+	}
 	free_state(e->cur);
 	free(e->stack);
 	free(e->path);
@@ -4064,7 +4150,7 @@ int uebpf_verify(struct uebpf_prog *prog, struct uebpf_vlog *log)
 {
 	struct env env = { 0 }, *e = &env;
 	struct frame *f0;
-	int err, max_depth = 0, frames = 1;
+	int err, max_depth = 0, frames = 0;
 
 	if (!ctx_desc_for(prog->type)) {
 		const char *n = uebpf_prog_type_name(prog->type);
@@ -4121,49 +4207,4 @@ int uebpf_verify(struct uebpf_prog *prog, struct uebpf_vlog *log)
 out:
 	free_env(e);
 	return err;
-}
-
-/* TEMPORARY until the helper table lands (lib/helpers.c overrides). */
-__attribute__((weak)) const struct uebpf_helper_proto *
-uebpf_helper_proto(unsigned int id)
-{
-	static const struct uebpf_helper_proto lookup = {
-		UEBPF_RET_PTR_TO_MAP_VALUE_OR_NULL,
-		{ UEBPF_ARG_CONST_MAP_PTR, UEBPF_ARG_PTR_TO_MAP_KEY },
-		UEBPF_HELPER_XDP | UEBPF_HELPER_RAW
-	};
-	static const struct uebpf_helper_proto update = {
-		UEBPF_RET_INTEGER,
-		{ UEBPF_ARG_CONST_MAP_PTR, UEBPF_ARG_PTR_TO_MAP_KEY,
-		  UEBPF_ARG_PTR_TO_MAP_VALUE, UEBPF_ARG_ANYTHING },
-		UEBPF_HELPER_XDP | UEBPF_HELPER_RAW
-	};
-	static const struct uebpf_helper_proto del = {
-		UEBPF_RET_INTEGER,
-		{ UEBPF_ARG_CONST_MAP_PTR, UEBPF_ARG_PTR_TO_MAP_KEY },
-		UEBPF_HELPER_XDP | UEBPF_HELPER_RAW
-	};
-	static const struct uebpf_helper_proto noarg = {
-		UEBPF_RET_INTEGER, { 0 }, UEBPF_HELPER_XDP | UEBPF_HELPER_RAW
-	};
-	static const struct uebpf_helper_proto adj = {
-		UEBPF_RET_INTEGER, { UEBPF_ARG_PTR_TO_CTX, UEBPF_ARG_ANYTHING },
-		UEBPF_HELPER_XDP | UEBPF_HELPER_CHANGES_PKT
-	};
-	static const struct uebpf_helper_proto csum = {
-		UEBPF_RET_INTEGER,
-		{ UEBPF_ARG_PTR_TO_MEM_OR_NULL, UEBPF_ARG_CONST_SIZE_OR_ZERO,
-		  UEBPF_ARG_PTR_TO_MEM_OR_NULL, UEBPF_ARG_CONST_SIZE_OR_ZERO,
-		  UEBPF_ARG_ANYTHING },
-		UEBPF_HELPER_XDP | UEBPF_HELPER_RAW
-	};
-	switch (id) {
-	case 1: return &lookup;
-	case 2: return &update;
-	case 3: return &del;
-	case 5: case 7: case 8: return &noarg;
-	case 28: return &csum;
-	case 44: case 54: case 65: return &adj;
-	default: return NULL;
-	}
 }
