@@ -100,6 +100,33 @@ struct uebpf_helper {
 
 void uebpf_helpers_init_builtin(struct uebpf_runtime *rt) UEBPF_HIDDEN;
 
+/* For a program the verifier has not proven safe (prog->checked): true
+ * when helper id's pointer and map arguments are memory the run may touch
+ * and maps of this runtime; else logs why, sets ctx->err to -EFAULT (the
+ * run stops when the helper returns) and returns false. */
+bool uebpf_helper_args_ok(struct uebpf_run_ctx *ctx, unsigned int id,
+			  uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+			  uint64_t r5) UEBPF_HIDDEN;
+
+/* lib/printk.c: fmt (NUL-terminated within fmt_size bytes) and nr_args
+ * raw arguments formatted as the kernel's bpf_trace_printk() formats
+ * them, into out (always terminated).  Returns the length of the whole
+ * output, which may exceed out_size - 1, or -EINVAL / -ENOSPC where the
+ * kernel's bpf_bprintf_prepare() refuses the format or its arguments. */
+int uebpf_bprintf(const struct uebpf_run_ctx *ctx, char *out, size_t out_size,
+		  const char *fmt, uint32_t fmt_size, const uint64_t *args,
+		  unsigned int nr_args) UEBPF_HIDDEN;
+
+/* bpf_trace_printk's rate limit: at most burst lines per interval_ns
+ * reach the log; the rest are counted and reported once. */
+struct uebpf_ratelimit {
+	uint64_t interval_ns;
+	unsigned int burst;
+	_Atomic uint64_t begin; /* start of the current interval, ns */
+	atomic_uint printed;
+	atomic_uint missed;
+};
+
 /* ---- runtime ------------------------------------------------------------- */
 
 /* Ids of maps and programs, as the kernel's idr: 1, 2, ... never reused
@@ -134,6 +161,7 @@ struct uebpf_runtime {
 	enum uebpf_log_level log_level;
 	bool log_quiet;
 	struct uebpf_helper helpers[UEBPF_MAX_HELPER_ID];
+	struct uebpf_ratelimit printk_rl;
 	/* Pinned maps, so objects that pin the same name share the map. */
 	pthread_mutex_t pin_lock;
 	struct uebpf_pin *pins;

@@ -165,6 +165,22 @@ uint64_t uebpf_ringbuf_query(struct uebpf_map *map, uint64_t flags)
 	}
 }
 
+bool uebpf_ringbuf_is_reserved(struct uebpf_map *map, const void *sample)
+{
+	struct ringbuf *rb = to_rb(map);
+	uintptr_t data = (uintptr_t)rb->data, hdr = (uintptr_t)sample - RB_HDR;
+	const uint32_t *h;
+
+	/* Headers start 8-aligned in the first mapping of the data. */
+	if ((uintptr_t)sample < RB_HDR || hdr < data ||
+	    hdr - data > rb->mask || (hdr - data) % 8)
+		return false;
+	h = (const uint32_t *)hdr;
+	return (__atomic_load_n(&h[0], __ATOMIC_ACQUIRE) &
+		BPF_RINGBUF_BUSY_BIT) &&
+	       h[1] == (uint32_t)((hdr - (uintptr_t)rb->area) / RB_PAGE);
+}
+
 /*
  * As libbpf's ring_buffer__consume(): committed records in order, the
  * discarded ones skipped, until the ring is empty or a record is still

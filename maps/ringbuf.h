@@ -26,5 +26,10 @@ long uebpf_ringbuf_output(struct uebpf_map *map, const void *data,
  * 0 for anything else. */
 uint64_t uebpf_ringbuf_query(struct uebpf_map *map,
 			     uint64_t flags) UEBPF_HIDDEN;
+/* True when sample is a record of map that reserve returned and nobody
+ * submitted or discarded yet: what bpf_ringbuf_submit() may be handed by
+ * a program the verifier has not checked. */
+bool uebpf_ringbuf_is_reserved(struct uebpf_map *map,
+			       const void *sample) UEBPF_HIDDEN;
 
 #endif /* UEBPF_MAPS_RINGBUF_H */

@@ -123,11 +123,27 @@ static unsigned int mem_size(uint8_t code)
 }
 
 /* Helpers the runtime provides today; callx and unknown ids still reach
- * the validator through unrepaired inputs. */
+ * the validator through unrepaired inputs.  The programs have no maps:
+ * the map and ring buffer helpers get whatever the registers hold, which
+ * the argument checks of unverified programs must refuse. */
 static const int32_t helper_ids[] = {
 	BPF_FUNC_ktime_get_ns,
 	BPF_FUNC_get_prandom_u32,
 	BPF_FUNC_get_smp_processor_id,
+	BPF_FUNC_map_lookup_elem,
+	BPF_FUNC_map_update_elem,
+	BPF_FUNC_map_delete_elem,
+	BPF_FUNC_trace_printk,
+	BPF_FUNC_csum_diff,
+	BPF_FUNC_map_push_elem,
+	BPF_FUNC_map_pop_elem,
+	BPF_FUNC_jiffies64,
+	BPF_FUNC_ktime_get_boot_ns,
+	BPF_FUNC_ringbuf_output,
+	BPF_FUNC_ringbuf_reserve,
+	BPF_FUNC_ringbuf_submit,
+	BPF_FUNC_ringbuf_discard,
+	BPF_FUNC_perf_event_output,
 };
 
 static bool known_helper(int32_t id)

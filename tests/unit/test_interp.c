@@ -598,7 +598,7 @@ TEST(test_callx_unknown_id)
 TEST(test_callx_unimplemented_id)
 {
 	uint64_t r0 = 0x99;
-	PROG(MOV64_IMM(0, 0), MOV64_IMM(3, BPF_FUNC_map_lookup_elem), CALLX(3),
+	PROG(MOV64_IMM(0, 0), MOV64_IMM(3, BPF_FUNC_skb_store_bytes), CALLX(3),
 	     EXIT());
 
 	UNUSED;

@@ -841,6 +841,8 @@ static void test_log_buf(void **state)
 	(void)state;
 	obj = uebpf_object_open_file(rt, obj_path("pinning"), &o);
 	assert_non_null(obj);
+	/* A runtime without the helper the program calls. */
+	rt->helpers[BPF_FUNC_map_lookup_elem].fn = NULL;
 	assert_int_equal(uebpf_object_load(obj), -EINVAL);
 	if (!strstr(log, "unknown helper bpf_map_lookup_elem#1"))
 		fail_msg("log_buf: %s", log);
