@@ -12,12 +12,13 @@
 
 #include "../lib/internal.h"
 
-#define REJECT(...)                                                            \
+#define REJECT_ERR(err, ...)                                                   \
 	do {                                                                   \
 		uebpf_vlog_printf(log, __VA_ARGS__);                           \
 		uebpf_vlog_printf(log, "\n");                                  \
-		return -EINVAL;                                                \
+		return (err);                                                  \
 	} while (0)
+#define REJECT(...) REJECT_ERR(-EINVAL, __VA_ARGS__)
 
 bool uebpf_insn_is_ld_imm64(const struct bpf_insn *insn)
 {
@@ -113,7 +114,7 @@ static int check_fields(struct uebpf_runtime *rt, const struct bpf_insn *insns,
 		case BPF_XOR | BPF_FETCH:
 		case BPF_XCHG:
 			if (in->src_reg == BPF_REG_10)
-				REJECT("frame pointer r10 is read-only: atomic fetch at pc %zu writes it",
+				REJECT_ERR(-EACCES, "frame pointer r10 is read-only: atomic fetch at pc %zu writes it",
 				       pc);
 			return 0;
 		case BPF_CMPXCHG:
@@ -221,7 +222,7 @@ reserved:
 	REJECT("reserved field is not zero at pc %zu (opcode 0x%02x): dst r%u src r%u off %d imm %d",
 	       pc, in->code, in->dst_reg, in->src_reg, in->off, in->imm);
 r10:
-	REJECT("frame pointer r10 is read-only: written at pc %zu", pc);
+	REJECT_ERR(-EACCES, "frame pointer r10 is read-only: written at pc %zu", pc);
 }
 
 /* Target of the jump, local call or callback reference at pc, if any. */
@@ -303,10 +304,10 @@ static int call_depth(struct vstate *v, size_t s, int level, int *depth,
 			continue;
 		t = v->subprog_of[pc + in->imm + 1];
 		if (onstack[t])
-			REJECT("recursive call at pc %zu: the subprogram at pc %zu calls itself",
+			REJECT_ERR(-E2BIG, "recursive call at pc %zu: the subprogram at pc %zu calls itself",
 			       pc, v->starts[t]);
 		if (level + 1 > UEBPF_MAX_CALL_FRAMES)
-			REJECT("the call stack of %d frames is too deep: the call at pc %zu goes past the limit of %d",
+			REJECT_ERR(-E2BIG, "the call stack of %d frames is too deep: the call at pc %zu goes past the limit of %d",
 			       level + 1, pc, UEBPF_MAX_CALL_FRAMES);
 		d = call_depth(v, t, level + 1, depth, onstack);
 		if (d < 0)
@@ -314,7 +315,7 @@ static int call_depth(struct vstate *v, size_t s, int level, int *depth,
 		if (d + 1 > best)
 			best = d + 1;
 		if (level - 1 + best > UEBPF_MAX_CALL_FRAMES)
-			REJECT("the call stack of %d frames is too deep: the call at pc %zu goes past the limit of %d",
+			REJECT_ERR(-E2BIG, "the call stack of %d frames is too deep: the call at pc %zu goes past the limit of %d",
 			       level - 1 + best, pc, UEBPF_MAX_CALL_FRAMES);
 	}
 	onstack[s] = 0;

@@ -1943,6 +1943,35 @@ static int check_mem_access(struct env *e, uint32_t idx, unsigned int regno,
 	return 0;
 }
 
+/* The value of stack bytes [off, off+size) of f if the walk knows it
+ * (a spilled constant or zeroes); 0 and *out set, or -1. */
+static int check_stack_access_peek(struct frame *f, int off, int size,
+				   struct reg *out)
+{
+	struct slot *s = &f->stack[SPI(off)];
+	int at = off + 8 * (SPI(off) + 1), i;
+	bool zero = true;
+
+	if (at + size > 8)
+		return -1;
+	if (s->t[at] == S_SPILL && at + size <= spill_size(s) &&
+	    reg_is_const(&s->spilled)) {
+		uint64_t v = s->spilled.var.value >> (8 * at);
+
+		if (size < 8)
+			v &= (1ull << (size * 8)) - 1;
+		mark_scalar_const(out, v);
+		return 0;
+	}
+	for (i = 0; i < size; i++)
+		if (s->t[at + i] != S_ZERO)
+			zero = false;
+	if (!zero)
+		return -1;
+	mark_scalar_const(out, 0);
+	return 0;
+}
+
 /* ---- helper calls ------------------------------------------------------------ */
 
 /* Memory a helper reads or writes through regs[regno]: size bytes (umax of
@@ -2173,6 +2202,7 @@ struct call_meta {
 	uint32_t release_ref;
 	int64_t alloc_size;
 	int callback; /* PTR_TO_FUNC target insn, -1 */
+	bool nonnull; /* the lookup cannot fail */
 };
 
 static int check_helper_arg(struct env *e, uint32_t idx, unsigned int regno,
@@ -2390,6 +2420,34 @@ static int check_helper_call(struct env *e, uint32_t idx, int *next)
 		if (p->arg[i] == UEBPF_ARG_NONE)
 			break;
 	}
+	/* An ARRAY lookup with a constant key in range cannot fail: the
+	 * kernel elides the null check the program would otherwise need. */
+	if (func == BPF_FUNC_map_lookup_elem && m.map && !m.map->inner_map &&
+	    (m.map->type == BPF_MAP_TYPE_ARRAY ||
+	     m.map->type == BPF_MAP_TYPE_PERCPU_ARRAY)) {
+		const struct reg *k = &cur_regs(e)[BPF_REG_2];
+		struct reg kv;
+
+		if (k->type == PTR_TO_STACK && tnum_is_const(k->var) &&
+		    !((k->off + (int64_t)k->var.value) % 4)) {
+			struct frame *kf = stack_frame_of(e, k);
+			int64_t o = k->off + (int64_t)k->var.value;
+			int spi = SPI(o);
+
+			mark_not_init(&kv);
+			if ((uint32_t)spi < kf->nslots &&
+			    !check_stack_access_peek(kf, (int)o, 4, &kv) &&
+			    reg_is_const(&kv) &&
+			    (uint32_t)kv.var.value < m.map->max_entries) {
+				/* the key's value now matters for pruning */
+				err = mark_precise(e, k->frameno, 0,
+						   1ull << spi);
+				if (err)
+					return err;
+				m.nonnull = true;
+			}
+		}
+	}
 	if (m.release_ref) {
 		err = release_ref(e, m.release_ref);
 		if (err)
@@ -2418,8 +2476,8 @@ static int check_helper_call(struct env *e, uint32_t idx, int *next)
 			return -EINVAL;
 		}
 		mark_not_init(&regs[0]);
-		regs[0].maybe_null = true;
-		regs[0].id = ++e->id_gen;
+		regs[0].maybe_null = !m.nonnull;
+		regs[0].id = m.nonnull ? 0 : ++e->id_gen;
 		if (m.map->inner_map) {
 			regs[0].type = CONST_PTR_TO_MAP;
 			regs[0].map = m.map->inner_map;

@@ -53,6 +53,34 @@
 
 #include "uebpf.h"
 #include "../conformance/asm.h"
+#include "../../lib/internal.h"
+#include "../../vm/verifier.h"
+
+/*
+ * The corpus is about the verifier, not about which helpers this version
+ * implements: a helper the kernel has and libuebpf knows the prototype of
+ * but does not implement yet gets a placeholder, so the program is judged
+ * by the verifier alone.  Placeholders never run (the runner only loads).
+ */
+static uint64_t placeholder(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+			    uint64_t r5, struct uebpf_run_ctx *ctx)
+{
+	(void)r1, (void)r2, (void)r3, (void)r4, (void)r5, (void)ctx;
+	abort();
+}
+
+static void install_placeholders(struct uebpf_runtime *rt)
+{
+	unsigned int id;
+
+	for (id = 1; id < UEBPF_MAX_HELPER_ID; id++) {
+		if (rt->helpers[id].fn || !uebpf_helper_proto(id))
+			continue;
+		rt->helpers[id].fn = placeholder;
+		rt->helpers[id].name = uebpf_helper_name(id);
+		rt->helpers[id].proto = uebpf_helper_proto(id);
+	}
+}
 
 #ifndef ENOTSUPP
 #define ENOTSUPP 524 /* the kernel's, returned as it is by bpf(2) */
@@ -437,6 +465,7 @@ static bool run_uebpf(const struct vcase *c)
 	struct bpf_insn *insns = NULL;
 	struct uebpf_prog *prog;
 	const char *want;
+	bool truncated = false;
 	int j, err;
 
 	if (!set_attach_type(&opts, c)) {
@@ -468,7 +497,10 @@ static bool run_uebpf(const struct vcase *c)
 	prog = uebpf_prog_load(rt, BPF_PROG_TYPE_XDP, insns, c->cnt, &opts);
 	err = prog ? 0 : errno;
 	if (err == ENOSPC && strlen(logbuf) >= LOG_SIZE - 2) {
-		/* As for the kernel: the log did not fit; the errno without it. */
+		/* As for the kernel: the log did not fit; the errno without it.
+		 * libuebpf's log keeps its head, not its tail as the
+		 * kernel's does, so the message cannot be checked. */
+		truncated = true;
 		opts.log_buf = NULL;
 		opts.log_size = 0;
 		opts.log_level = 0;
@@ -484,7 +516,7 @@ static bool run_uebpf(const struct vcase *c)
 	} else if (!err) {
 		failf(c, "libuebpf", logbuf, "expected %s with \"%s\", but the program loaded",
 		      errname(c->err), want);
-	} else if (err != c->err || !strstr(logbuf, want)) {
+	} else if (err != c->err || (!truncated && !strstr(logbuf, want))) {
 		failf(c, "libuebpf", logbuf, "expected %s with \"%s\", got %s%s", errname(c->err),
 		      want, errname(err),
 		      strstr(logbuf, want) ? "" : " and a log without that message");
@@ -770,6 +802,8 @@ int main(int argc, char **argv)
 		UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 1, .log_quiet = 1);
 
 		rt = uebpf_runtime_new(&ro);
+		if (rt)
+			install_placeholders(rt);
 		if (!rt) {
 			fprintf(stderr, "uebpf_runtime_new: %s\n", strerror(errno));
 			return 1;
