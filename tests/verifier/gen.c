@@ -657,6 +657,122 @@ static int get_scalar(struct g *g, uint16_t avoid)
 	return r;
 }
 
+/* ---- bounded indexes ------------------------------------------------------ */
+
+/* How an index was loaded: what its bits may be before any bound. */
+enum { IDX_U8, IDX_S8, IDX_U16, IDX_U32, IDX_U64 };
+
+static uint32_t mask_upto(uint32_t lim)
+{
+	uint32_t m = 0;
+
+	while (m * 2 + 1 <= lim && m < 0x7fffffff)
+		m = m * 2 + 1;
+	return m;
+}
+
+/* Loads an index of kind src from base + off into r. */
+static void load_index(struct g *g, int r, int base, int off, int src)
+{
+	static const unsigned int sz[] = { 1, 1, 2, 4, 8 };
+
+	ldx(g, sz[src], r, base, off, src == IDX_S8);
+	set_scalar(g, r);
+}
+
+static void bound_index(struct g *g, int r, uint32_t lim, int skip, int src,
+			unsigned int depth);
+
+/* Spilled to the stack and filled back: 8-byte spills keep the bounds. */
+static void bound_then_spill(struct g *g, int r, uint32_t lim, int skip,
+			     int src, unsigned int depth)
+{
+	int off;
+
+	bound_index(g, r, lim, skip, src, depth + 1);
+	off = stack_alloc(g, 8);
+	if (mut(g, "index_fill_wider")) {
+		/* 4 bytes spilled over other data, 8 filled */
+		sti(g, 8, 10, off, -1);
+		stx(g, 4, 10, r, off);
+	} else {
+		stx(g, 8, 10, r, off);
+	}
+	stack_wrote_scalar(g, off, 8);
+	ldx(g, 8, r, 10, off, false);
+}
+
+/* Makes the index in r lie in [0, lim] on the path that goes on (the
+ * other jumps to skip), the ways programs do: a mask, an unsigned or
+ * signed compare, a 32-bit compare when the upper half is known zero, a
+ * mask scaled and offset, a trip through the stack. */
+static void bound_index(struct g *g, int r, uint32_t lim, int skip, int src,
+			unsigned int depth)
+{
+	bool upper_zero = src == IDX_U8 || src == IDX_U16 || src == IDX_U32;
+	uint32_t m, k, c;
+
+	if (mut(g, "index_unbounded"))
+		return;
+	switch (below(g, depth ? 4 : 6)) {
+	case 0:
+		m = mask_upto(lim);
+		if (mut(g, "index_mask_loose"))
+			m = m * 2 + 1;
+		emit(g, (chance(g, 30) ? BPF_ALU : BPF_ALU64) | BPF_AND | BPF_K,
+		     (uint8_t)r, 0, 0, (int32_t)m);
+		break;
+	case 1:
+		k = mut(g, "index_bound_off_by_one") ? lim + 1 : lim;
+		if (chance(g, 50))
+			jmp(g, BPF_JMP | BPF_JGT | BPF_K, r, 0, (int32_t)k, skip);
+		else
+			jmp(g, BPF_JMP | BPF_JGE | BPF_K, r, 0, (int32_t)k + 1,
+			    skip);
+		break;
+	case 2:
+		jmp(g, BPF_JMP | BPF_JSGT | BPF_K, r, 0, (int32_t)lim, skip);
+		/* "s< 0" and "s<= -1" both leave r >= 0 */
+		if (mut(g, "index_signed_no_lower"))
+			;
+		else if (chance(g, 50))
+			jmp(g, BPF_JMP | BPF_JSLT | BPF_K, r, 0, 0, skip);
+		else
+			jmp(g, BPF_JMP | BPF_JSLE | BPF_K, r, 0, -1, skip);
+		break;
+	case 3:
+		if (!upper_zero && !mut(g, "index_jmp32_bound_on_64bit")) {
+			jmp(g, BPF_JMP | BPF_JGT | BPF_K, r, 0, (int32_t)lim,
+			    skip);
+			break;
+		}
+		jmp(g, BPF_JMP32 | BPF_JGT | BPF_K, r, 0, (int32_t)lim, skip);
+		break;
+	case 4:
+		k = below(g, 4);
+		c = below(g, lim < 8 ? lim + 1 : 9);
+		m = (lim - c) >> k;
+		m = mask_upto(m);
+		if (mut(g, "index_scale_overflow"))
+			c += 1 + below(g, 4);
+		emit(g, BPF_ALU64 | BPF_AND | BPF_K, (uint8_t)r, 0, 0,
+		     (int32_t)m);
+		if (k && chance(g, 50))
+			emit(g, BPF_ALU64 | BPF_LSH | BPF_K, (uint8_t)r, 0, 0,
+			     (int32_t)k);
+		else if (k)
+			emit(g, BPF_ALU64 | BPF_MUL | BPF_K, (uint8_t)r, 0, 0,
+			     (int32_t)(1u << k));
+		if (c)
+			addi(g, r, (int32_t)c);
+		break;
+	default:
+		bound_then_spill(g, r, lim, skip, src, depth);
+		break;
+	}
+	set_scalar(g, r);
+}
+
 /* ---- packet accesses ----------------------------------------------------- */
 
 static void emit_pkt_load(struct g *g, int dst, unsigned int s, int off)
@@ -869,7 +985,7 @@ static void blk_varoff(struct g *g)
 	int D = f->role[RO_D], E = f->role[RO_E], skip, v, p, t;
 	unsigned int ls, s, k, off2, range;
 	uint16_t avoid;
-	bool bounded = false;
+	int src;
 
 	if (D < 0 || E < 0)
 		return;
@@ -887,35 +1003,24 @@ static void blk_varoff(struct g *g)
 	if (v < 0 || p < 0 || t < 0 || f->m.pkt_range < 1)
 		goto out;
 	ls = f->m.pkt_range >= 2 && chance(g, 40) ? 2 : 1;
-	ldx(g, ls, v, D, (int)below(g, f->m.pkt_range - ls + 1),
-	    mut(g, "varoff_signed_index"));
-	switch (below(g, 4)) {
-	case 0: {
-		static const int32_t masks[] = { 0x7, 0xf, 0x3f, 0xff, 0x3ff,
-						 0x7ff };
-
-		emit(g, BPF_ALU64 | BPF_AND | BPF_K, (uint8_t)v, 0, 0,
-		     masks[below(g, 6)]);
-		bounded = true;
-		break;
-	}
-	case 1:
+	src = ls == 2 ? IDX_U16 : chance(g, 15) ? IDX_S8 : IDX_U8;
+	load_index(g, v, D, (int)below(g, f->m.pkt_range - ls + 1), src);
+	if (chance(g, 20)) {
+		/* the IPv4 header length: (b & 0xf) << 2 */
+		emit(g, BPF_ALU64 | BPF_AND | BPF_K, (uint8_t)v, 0, 0, 0xf);
+		emit(g, BPF_ALU64 | BPF_LSH | BPF_K, (uint8_t)v, 0, 0, 2);
+	} else if (src != IDX_S8 && chance(g, 15)) {
 		emit(g, (chance(g, 30) ? BPF_ALU : BPF_ALU64) | BPF_RSH | BPF_K,
 		     (uint8_t)v, 0, 0, ls == 2 ? 5 + (int)below(g, 8) :
 						 (int)below(g, 8));
-		bounded = true;
-		break;
-	case 2:
-		jmp(g, BPF_JMP | (chance(g, 50) ? BPF_JGT : BPF_JGE) | BPF_K, v,
-		    0, 1 + (int32_t)below(g, 1600), skip);
-		bounded = true;
-		break;
-	default:
-		bounded = ls == 1;
-		break;
+	} else {
+		static const uint32_t lims[] = { 0x7, 0xf, 0x3f, 0xff, 0x3ff,
+						 0x7ff };
+
+		bound_index(g, v, chance(g, 70) ? lims[below(g, 6)] :
+						  below(g, 1601),
+			    skip, src, 0);
 	}
-	if (!bounded && !mut(g, "varoff_unbounded"))
-		emit(g, BPF_ALU64 | BPF_AND | BPF_K, (uint8_t)v, 0, 0, 0x7ff);
 	set_scalar(g, v);
 	if (chance(g, 50)) {
 		mov_ptr(g, p, D);
@@ -1156,30 +1261,18 @@ static void value_access(struct g *g, int v, const struct gen_map *m,
 			set_scalar(g, 0);
 		return;
 	}
-	case 5: case 6: { /* variable offset from a value byte */
-		unsigned int bits;
+	case 5: case 6: { /* variable offset from a value field */
+		static const unsigned int isz[] = { 1, 1, 2, 4, 8 };
+		int src = (int)below(g, 5);
 
 		s = pick_size(g, vs);
 		r = pick_scratch(g, avoid);
 		q = pick_scratch(g, (uint16_t)(avoid | 1u << r));
-		if (r < 0 || q < 0 || vs < s + 1)
+		if (r < 0 || q < 0 || vs < s + 1 || vs < isz[src])
 			return;
-		off = (int)below(g, vs);
-		ldx(g, 1, r, v, off - vbase, false);
-		for (bits = 0; (2u << bits) - 1 + s <= vs; bits++)
-			;
-		if (mut(g, "value_varoff_unbounded"))
-			;
-		else if (mut(g, "value_varoff_loose"))
-			emit(g, BPF_ALU64 | BPF_AND | BPF_K, (uint8_t)r, 0, 0,
-			     (int32_t)((2u << bits) - 1));
-		else if (chance(g, 50))
-			emit(g, BPF_ALU64 | BPF_AND | BPF_K, (uint8_t)r, 0, 0,
-			     (int32_t)((1u << bits) - 1));
-		else
-			jmp(g, BPF_JMP | BPF_JGT | BPF_K, r, 0,
-			    (int32_t)(vs - s), skip);
-		set_scalar(g, r);
+		load_index(g, r, v, (int)below(g, vs - isz[src] + 1) - vbase,
+			   src);
+		bound_index(g, r, vs - s, skip, src, 0);
 		mov_ptr(g, q, v);
 		if (vbase)
 			addi(g, q, -vbase);

@@ -236,15 +236,23 @@ void sh_env_free(struct sh_env *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* Random bytes, half of them values at the edges of ranges (0, -1, the
+ * sign bit...), which bounds bugs need to show. */
 static void fill_bytes(struct gen_rng *r, uint8_t *p, size_t n)
 {
+	static const uint8_t edges[8] = { 0x00, 0xff, 0x80, 0x7f,
+					  0x01, 0xfe, 0x0f, 0xf0 };
 	size_t i;
-	uint64_t v = 0;
+	uint64_t v = 0, w = 0;
 
 	for (i = 0; i < n; i++) {
-		if (!(i & 7))
+		if (!(i & 7)) {
 			v = gen_u64(r);
+			w = gen_u64(r);
+		}
 		p[i] = (uint8_t)(v >> (8 * (i & 7)));
+		if (w >> (8 * (i & 7)) & 1)
+			p[i] = edges[(w >> (8 * (i & 7) + 1)) & 7];
 	}
 }
 

@@ -277,8 +277,9 @@ int main(int argc, char **argv)
 	}
 	first = o.index >= 0 ? (unsigned long long)o.index : 0;
 	last = o.index >= 0 ? first + 1 : o.count;
-	printf("verifier_soundness: seed %llu, %s%llu programs%s, %u runs each%s\n",
-	       (unsigned long long)o.seed, o.index >= 0 ? "program " : "",
+	printf("verifier_soundness: seed %llu, %s %llu%s, %u runs each%s\n",
+	       (unsigned long long)o.seed,
+	       o.index >= 0 ? "program" : "programs:",
 	       o.index >= 0 ? first : o.count,
 	       o.seconds > 0 ? " (or the time limit)" : "", o.runs,
 	       o.unverified ? ", UNVERIFIED dry run (tests the generator)" : "");
