@@ -45,8 +45,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	if (sh_env_init(&env))
 		abort();
-	gopts = (struct gen_opts){ .maps = env.gmaps, .nr_maps = env.nr_maps,
-				   .mutate_pct = 50 };
+	gopts = (struct gen_opts){
+		.maps = env.gmaps, .nr_maps = env.nr_maps, .mutate_pct = 50};
 	unverified = getenv("FUZZ_VERIFIER_UNVERIFIED") != NULL;
 	verbose = getenv("FUZZ_VERIFIER_VERBOSE") != NULL;
 	return 0;
@@ -67,7 +67,9 @@ static void report(const struct gen_prog *p, struct uebpf_prog *prog,
 	const struct bpf_insn *run;
 	size_t cnt;
 
-	fprintf(stderr, "\nfuzz_verifier: SOUNDNESS FAILURE: a %s program %s returned %d (%s)\n",
+	fprintf(stderr,
+		"\nfuzz_verifier: SOUNDNESS FAILURE: a %s program %s returned "
+		"%d (%s)\n",
 		p->nr_mut ? "mutated" : "clean",
 		unverified ? "(unverified dry run)" : "the verifier accepted",
 		err, strerror(-err));
@@ -105,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prog = sh_load(&env, &p, unverified, &err);
 	if (verbose) {
 		fprintf(stderr, "fuzz_verifier: %zu insns, %s%s: %s\n", p.cnt,
-			p.nr_mut ? "mutated: " : "clean", p.nr_mut ? p.muts : "",
+			p.nr_mut ? "mutated: " : "clean",
+			p.nr_mut ? p.muts : "",
 			prog ? "accepted" : strerror(-err));
 		gen_disasm(stderr, p.insns, p.cnt);
 		if (!prog)

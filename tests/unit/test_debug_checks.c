@@ -14,7 +14,7 @@
 #include "../../xdp/xdp.h"
 
 #define TEST(name) static void name(void **state)
-#define UNUSED (void)state
+#define UNUSED	   (void)state
 
 static struct uebpf_runtime *rt;
 
@@ -62,8 +62,8 @@ static struct uebpf_prog *load_raw(const struct bpf_insn *insns, size_t cnt)
 	UEBPF_OPTS(uebpf_prog_load_opts, o, .name = "t", .log_buf = log,
 		   .log_size = sizeof(log), .log_level = 1,
 		   .insn_budget = 100000);
-	struct uebpf_prog *p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns,
-					       cnt, &o);
+	struct uebpf_prog *p =
+		uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, cnt, &o);
 
 	if (!p)
 		fail_msg("load failed: %s", log);
@@ -78,9 +78,10 @@ static int run_regions(const struct bpf_insn *insns, size_t cnt, uint64_t r1,
 {
 	struct uebpf_prog *p = load_raw(insns, cnt);
 	struct uebpf_region regions[8];
-	struct uebpf_run_ctx ctx = { .prog = p, .budget = 100000,
-				     .regions = regions,
-				     .nr_regions = 1 + nr };
+	struct uebpf_run_ctx ctx = {.prog = p,
+				    .budget = 100000,
+				    .regions = regions,
+				    .nr_regions = 1 + nr};
 	struct uebpf_epoch_rec *rec;
 	int err;
 
@@ -92,18 +93,19 @@ static int run_regions(const struct bpf_insn *insns, size_t cnt, uint64_t r1,
 	return err;
 }
 
-#define PROG(...) const struct bpf_insn prog_[] = { __VA_ARGS__ }
+#define PROG(...) const struct bpf_insn prog_[] = {__VA_ARGS__}
 #define RUN_R(r1, regs, nr, r0) \
 	run_regions(prog_, ARRAY_LEN(prog_), (uintptr_t)(r1), regs, nr, r0)
 #define RUN(r0) RUN_R(0, NULL, 0, r0)
 
-/* ---- read-only regions ------------------------------------------------------ */
+/* ---- read-only regions ------------------------------------------------------
+ */
 
 TEST(test_rdonly_region_allows_loads)
 {
-	uint64_t buf[2] = { 0x1122334455667788ull, 7 }, r0 = 0;
-	struct uebpf_region reg = { (uintptr_t)buf, (uintptr_t)(buf + 2),
-				    UEBPF_REGION_RDONLY };
+	uint64_t buf[2] = {0x1122334455667788ull, 7}, r0 = 0;
+	struct uebpf_region reg = {(uintptr_t)buf, (uintptr_t)(buf + 2),
+				   UEBPF_REGION_RDONLY};
 	PROG(LDX_MEM(BPF_DW, 0, 1, 8), LDX_MEM(BPF_B, 2, 1, 0),
 	     ALU64_REG(BPF_ADD, 0, 2), EXIT());
 
@@ -114,16 +116,17 @@ TEST(test_rdonly_region_allows_loads)
 
 TEST(test_rdonly_region_refuses_stores)
 {
-	uint64_t buf[2] = { 1, 2 }, r0 = 0;
-	struct uebpf_region reg = { (uintptr_t)buf, (uintptr_t)(buf + 2),
-				    UEBPF_REGION_RDONLY };
-	const struct bpf_insn st[] = { ST_MEM(BPF_W, 1, 4, 9), MOV64_IMM(0, 0),
-				       EXIT() };
-	const struct bpf_insn stx[] = { MOV64_IMM(2, 9), STX_MEM(BPF_B, 1, 2, 15),
-					MOV64_IMM(0, 0), EXIT() };
-	const struct bpf_insn atomic[] = { MOV64_IMM(2, 9),
-					   ATOMIC(BPF_DW, BPF_ADD, 1, 2, 8),
-					   MOV64_IMM(0, 0), EXIT() };
+	uint64_t buf[2] = {1, 2}, r0 = 0;
+	struct uebpf_region reg = {(uintptr_t)buf, (uintptr_t)(buf + 2),
+				   UEBPF_REGION_RDONLY};
+	const struct bpf_insn st[] = {ST_MEM(BPF_W, 1, 4, 9), MOV64_IMM(0, 0),
+				      EXIT()};
+	const struct bpf_insn stx[] = {MOV64_IMM(2, 9),
+				       STX_MEM(BPF_B, 1, 2, 15),
+				       MOV64_IMM(0, 0), EXIT()};
+	const struct bpf_insn atomic[] = {MOV64_IMM(2, 9),
+					  ATOMIC(BPF_DW, BPF_ADD, 1, 2, 8),
+					  MOV64_IMM(0, 0), EXIT()};
 
 	UNUSED;
 	assert_int_equal(run_regions(st, 3, (uintptr_t)buf, &reg, 1, &r0),
@@ -140,10 +143,11 @@ TEST(test_rdonly_region_refuses_stores)
 
 TEST(test_writable_region_takes_stores)
 {
-	uint64_t buf[2] = { 1, 2 }, r0 = 0;
-	struct uebpf_region reg = { (uintptr_t)buf, (uintptr_t)(buf + 2), 0 };
+	uint64_t buf[2] = {1, 2}, r0 = 0;
+	struct uebpf_region reg = {(uintptr_t)buf, (uintptr_t)(buf + 2), 0};
 	PROG(ST_MEM(BPF_DW, 1, 0, 5), MOV64_IMM(2, 3),
-	     ATOMIC(BPF_DW, BPF_ADD, 1, 2, 8), LDX_MEM(BPF_DW, 0, 1, 8), EXIT());
+	     ATOMIC(BPF_DW, BPF_ADD, 1, 2, 8), LDX_MEM(BPF_DW, 0, 1, 8),
+	     EXIT());
 
 	UNUSED;
 	assert_int_equal(RUN_R(buf, &reg, 1, &r0), 0);
@@ -153,9 +157,9 @@ TEST(test_writable_region_takes_stores)
 
 TEST(test_region_straddling_access_faults)
 {
-	uint8_t buf[16] = { 0 };
+	uint8_t buf[16] = {0};
 	uint64_t r0 = 0;
-	struct uebpf_region reg = { (uintptr_t)buf, (uintptr_t)(buf + 12), 0 };
+	struct uebpf_region reg = {(uintptr_t)buf, (uintptr_t)(buf + 12), 0};
 	PROG(LDX_MEM(BPF_DW, 0, 1, 4), LDX_MEM(BPF_DW, 0, 1, 5), EXIT());
 
 	UNUSED;
@@ -164,18 +168,19 @@ TEST(test_region_straddling_access_faults)
 	assert_logged("at pc 1");
 }
 
-/* ---- the stack: the frames in use --------------------------------------------- */
+/* ---- the stack: the frames in use
+ * --------------------------------------------- */
 
 TEST(test_main_frame_is_512_bytes)
 {
 	uint64_t r0 = 0;
-	const struct bpf_insn ok[] = { ST_MEM(BPF_DW, 10, -512, 3),
-				       LDX_MEM(BPF_DW, 0, 10, -512), EXIT() };
+	const struct bpf_insn ok[] = {ST_MEM(BPF_DW, 10, -512, 3),
+				      LDX_MEM(BPF_DW, 0, 10, -512), EXIT()};
 	/* the deeper frames are there, unused: out of bounds */
-	const struct bpf_insn below[] = { MOV64_IMM(0, 0),
-					  LDX_MEM(BPF_B, 0, 10, -513), EXIT() };
-	const struct bpf_insn below_st[] = { ST_MEM(BPF_DW, 10, -1024, 1),
-					     MOV64_IMM(0, 0), EXIT() };
+	const struct bpf_insn below[] = {MOV64_IMM(0, 0),
+					 LDX_MEM(BPF_B, 0, 10, -513), EXIT()};
+	const struct bpf_insn below_st[] = {ST_MEM(BPF_DW, 10, -1024, 1),
+					    MOV64_IMM(0, 0), EXIT()};
 
 	UNUSED;
 	assert_int_equal(run_regions(ok, 3, 0, NULL, 0, &r0), 0);
@@ -204,8 +209,8 @@ TEST(test_callee_reads_caller_frame_through_pointer)
 TEST(test_callee_below_its_frame_faults)
 {
 	uint64_t r0 = 0;
-	PROG(CALL_LOCAL(1), EXIT(),
-	     MOV64_IMM(0, 0), LDX_MEM(BPF_DW, 0, 10, -520), EXIT());
+	PROG(CALL_LOCAL(1), EXIT(), MOV64_IMM(0, 0),
+	     LDX_MEM(BPF_DW, 0, 10, -520), EXIT());
 
 	UNUSED;
 	assert_int_equal(RUN(&r0), -EFAULT);
@@ -245,7 +250,8 @@ TEST(test_three_frames_through_pointers)
 	assert_int_equal(r0, 100);
 }
 
-/* ---- XDP runs: packet, metadata, context ---------------------------------- */
+/* ---- XDP runs: packet, metadata, context ----------------------------------
+ */
 
 struct xdp_setup {
 	uint8_t frame[1024] __attribute__((aligned(64)));
@@ -277,9 +283,9 @@ static int run_xdp(const struct bpf_insn *insns, size_t cnt,
 	return err;
 }
 
-#define CTX_DATA offsetof(struct uebpf_xdp_ctx, data)
-#define CTX_END offsetof(struct uebpf_xdp_ctx, data_end)
-#define CTX_META offsetof(struct uebpf_xdp_ctx, data_meta)
+#define CTX_DATA    offsetof(struct uebpf_xdp_ctx, data)
+#define CTX_END	    offsetof(struct uebpf_xdp_ctx, data_end)
+#define CTX_META    offsetof(struct uebpf_xdp_ctx, data_meta)
 #define CTX_IFINDEX offsetof(struct uebpf_xdp_ctx, ingress_ifindex)
 
 TEST(test_xdp_context_is_read_only)
@@ -287,15 +293,18 @@ TEST(test_xdp_context_is_read_only)
 	static struct xdp_setup s;
 	uint64_t r0 = 0;
 	const struct bpf_insn reads[] = {
-		LDX_MEM(BPF_DW, 2, 1, CTX_DATA), LDX_MEM(BPF_DW, 3, 1, CTX_END),
+		LDX_MEM(BPF_DW, 2, 1, CTX_DATA),
+		LDX_MEM(BPF_DW, 3, 1, CTX_END),
 		LDX_MEM(BPF_DW, 4, 1, CTX_META),
 		LDX_MEM(BPF_W, 0, 1, CTX_IFINDEX),
 		LDX_MEM(BPF_W, 5, 1, offsetof(struct uebpf_xdp_ctx, frame_sz)),
 		EXIT(),
 	};
 	const struct bpf_insn write[] = {
-		MOV64_IMM(2, 7), STX_MEM(BPF_W, 1, 2, CTX_IFINDEX),
-		MOV64_IMM(0, 0), EXIT(),
+		MOV64_IMM(2, 7),
+		STX_MEM(BPF_W, 1, 2, CTX_IFINDEX),
+		MOV64_IMM(0, 0),
+		EXIT(),
 	};
 	/* the helpers' part of the context is no field of xdp_md */
 	const struct bpf_insn hidden[] = {
@@ -321,28 +330,38 @@ TEST(test_xdp_packet_and_metadata)
 	uint64_t r0 = 0;
 	/* last packet byte, first metadata byte, a store in between */
 	const struct bpf_insn ok[] = {
-		LDX_MEM(BPF_DW, 2, 1, CTX_DATA), LDX_MEM(BPF_DW, 4, 1, CTX_META),
-		LDX_MEM(BPF_B, 0, 2, 13), LDX_MEM(BPF_B, 3, 4, 0),
-		ST_MEM(BPF_W, 2, 0, 0x11), ST_MEM(BPF_W, 4, 4, 0x22), EXIT(),
+		LDX_MEM(BPF_DW, 2, 1, CTX_DATA),
+		LDX_MEM(BPF_DW, 4, 1, CTX_META),
+		LDX_MEM(BPF_B, 0, 2, 13),
+		LDX_MEM(BPF_B, 3, 4, 0),
+		ST_MEM(BPF_W, 2, 0, 0x11),
+		ST_MEM(BPF_W, 4, 4, 0x22),
+		EXIT(),
 	};
 	const struct bpf_insn at_end[] = {
-		LDX_MEM(BPF_DW, 2, 1, CTX_DATA), LDX_MEM(BPF_B, 0, 2, 14), EXIT(),
+		LDX_MEM(BPF_DW, 2, 1, CTX_DATA),
+		LDX_MEM(BPF_B, 0, 2, 14),
+		EXIT(),
 	};
 	const struct bpf_insn below_meta[] = {
-		LDX_MEM(BPF_DW, 4, 1, CTX_META), LDX_MEM(BPF_B, 0, 4, -1), EXIT(),
+		LDX_MEM(BPF_DW, 4, 1, CTX_META),
+		LDX_MEM(BPF_B, 0, 4, -1),
+		EXIT(),
 	};
 	const struct bpf_insn headroom_store[] = {
-		LDX_MEM(BPF_DW, 2, 1, CTX_DATA), ST_MEM(BPF_B, 2, -1, 1),
-		MOV64_IMM(0, 0), EXIT(),
+		LDX_MEM(BPF_DW, 2, 1, CTX_DATA),
+		ST_MEM(BPF_B, 2, -1, 1),
+		MOV64_IMM(0, 0),
+		EXIT(),
 	};
 
 	UNUSED;
 	assert_int_equal(run_xdp(ok, ARRAY_LEN(ok), &s, 14, 8, &r0), 0);
 	assert_int_equal(run_xdp(at_end, ARRAY_LEN(at_end), &s, 14, 8, &r0),
 			 -EFAULT);
-	assert_int_equal(run_xdp(below_meta, ARRAY_LEN(below_meta), &s, 14, 8,
-				 &r0),
-			 -EFAULT);
+	assert_int_equal(
+		run_xdp(below_meta, ARRAY_LEN(below_meta), &s, 14, 8, &r0),
+		-EFAULT);
 	/* without metadata, the byte before data is headroom */
 	assert_int_equal(run_xdp(headroom_store, ARRAY_LEN(headroom_store), &s,
 				 14, 0, &r0),
@@ -368,19 +387,19 @@ TEST(test_lookup_value_bounds)
 	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_ARRAY, 4, 12, 4, 0);
 	uint32_t id = uebpf_map_id(m);
 	uint64_t r0 = 0;
-	const struct bpf_insn last[] = { LOOKUP_THEN(id, LDX_MEM(BPF_W, 0, 0, 8),
-						     EXIT()) };
-	const struct bpf_insn past[] = { LOOKUP_THEN(id, LDX_MEM(BPF_W, 0, 0, 9),
-						     EXIT()) };
+	const struct bpf_insn last[] = {
+		LOOKUP_THEN(id, LDX_MEM(BPF_W, 0, 0, 8), EXIT())};
+	const struct bpf_insn past[] = {
+		LOOKUP_THEN(id, LDX_MEM(BPF_W, 0, 0, 9), EXIT())};
 	/* value_size 12 in 16-byte elements: the padding is no value */
-	const struct bpf_insn pad[] = { LOOKUP_THEN(id, ST_MEM(BPF_B, 0, 12, 1),
-						    MOV64_IMM(0, 0), EXIT()) };
-	const struct bpf_insn store[] = { LOOKUP_THEN(id, ST_MEM(BPF_W, 0, 8, 77),
-						      LDX_MEM(BPF_W, 0, 0, 8),
-						      EXIT()) };
+	const struct bpf_insn pad[] = {LOOKUP_THEN(id, ST_MEM(BPF_B, 0, 12, 1),
+						   MOV64_IMM(0, 0), EXIT())};
+	const struct bpf_insn store[] = {LOOKUP_THEN(
+		id, ST_MEM(BPF_W, 0, 8, 77), LDX_MEM(BPF_W, 0, 0, 8), EXIT())};
 
 	UNUSED;
-	assert_int_equal(run_regions(last, ARRAY_LEN(last), 0, NULL, 0, &r0), 0);
+	assert_int_equal(run_regions(last, ARRAY_LEN(last), 0, NULL, 0, &r0),
+			 0);
 	assert_int_equal(run_regions(past, ARRAY_LEN(past), 0, NULL, 0, &r0),
 			 -EFAULT);
 	assert_logged("out-of-bounds load of 4 bytes");
@@ -401,15 +420,17 @@ TEST(test_value_of_a_map_the_program_does_not_use)
 	/* r1 = the other map's value, which no region holds */
 	const struct bpf_insn not_used[] = {
 		LD_IMM64_RAW(3, BPF_PSEUDO_MAP_FD, uebpf_map_id(used), 0),
-		LDX_MEM(BPF_DW, 0, 1, 0), EXIT(),
+		LDX_MEM(BPF_DW, 0, 1, 0),
+		EXIT(),
 	};
 	const struct bpf_insn is_used[] = {
 		LD_IMM64_RAW(3, BPF_PSEUDO_MAP_FD, uebpf_map_id(other), 0),
-		LDX_MEM(BPF_DW, 0, 1, 0), EXIT(),
+		LDX_MEM(BPF_DW, 0, 1, 0),
+		EXIT(),
 	};
 
 	UNUSED;
-	memcpy(v, &(uint64_t){ 5 }, 8);
+	memcpy(v, &(uint64_t){5}, 8);
 	assert_int_equal(run_regions(not_used, ARRAY_LEN(not_used),
 				     (uintptr_t)v, NULL, 0, &r0),
 			 -EFAULT);
@@ -423,26 +444,29 @@ TEST(test_value_of_a_map_the_program_does_not_use)
 
 TEST(test_rdonly_prog_map_value)
 {
-	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_ARRAY, 4, 16, 4,
-				     BPF_F_RDONLY_PROG);
+	struct uebpf_map *m =
+		create(rt, BPF_MAP_TYPE_ARRAY, 4, 16, 4, BPF_F_RDONLY_PROG);
 	uint32_t id = uebpf_map_id(m);
 	uint64_t r0 = 0;
-	const struct bpf_insn load[] = { LOOKUP_THEN(id, LDX_MEM(BPF_DW, 0, 0, 8),
-						     EXIT()) };
-	const struct bpf_insn store[] = { LOOKUP_THEN(id, ST_MEM(BPF_DW, 0, 8, 1),
-						      MOV64_IMM(0, 0), EXIT()) };
+	const struct bpf_insn load[] = {
+		LOOKUP_THEN(id, LDX_MEM(BPF_DW, 0, 0, 8), EXIT())};
+	const struct bpf_insn store[] = {LOOKUP_THEN(
+		id, ST_MEM(BPF_DW, 0, 8, 1), MOV64_IMM(0, 0), EXIT())};
 	/* global data of the map, by address: a read-only region */
 	const struct bpf_insn direct[] = {
 		LD_IMM64_RAW(1, BPF_PSEUDO_MAP_VALUE, 0, 4),
-		ST_MEM(BPF_W, 1, 0, 1), MOV64_IMM(0, 0), EXIT(),
+		ST_MEM(BPF_W, 1, 0, 1),
+		MOV64_IMM(0, 0),
+		EXIT(),
 	};
 	struct bpf_insn d[ARRAY_LEN(direct)];
-	struct uebpf_map *one = create(rt, BPF_MAP_TYPE_ARRAY, 4, 16, 1,
-				       BPF_F_RDONLY_PROG);
+	struct uebpf_map *one =
+		create(rt, BPF_MAP_TYPE_ARRAY, 4, 16, 1, BPF_F_RDONLY_PROG);
 	struct uebpf_prog *p;
 
 	UNUSED;
-	assert_int_equal(run_regions(load, ARRAY_LEN(load), 0, NULL, 0, &r0), 0);
+	assert_int_equal(run_regions(load, ARRAY_LEN(load), 0, NULL, 0, &r0),
+			 0);
 	assert_int_equal(run_regions(store, ARRAY_LEN(store), 0, NULL, 0, &r0),
 			 -EFAULT);
 	assert_logged("read-only memory: store of 8 bytes");
@@ -457,7 +481,8 @@ TEST(test_rdonly_prog_map_value)
 	uebpf_map_put(m);
 }
 
-/* ---- value_contains, map type by map type --------------------------------- */
+/* ---- value_contains, map type by map type ---------------------------------
+ */
 
 static bool contains(struct uebpf_map *m, const void *a, size_t n)
 {
@@ -501,7 +526,8 @@ TEST(test_value_contains_array)
 
 TEST(test_value_contains_percpu_array)
 {
-	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 20, 3, 0);
+	struct uebpf_map *m =
+		create(rt, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 20, 3, 0);
 	uint32_t elem, i;
 	uint64_t stride;
 	uint8_t *base = uebpf_array_base(m, &elem, &stride);
@@ -538,7 +564,7 @@ static void check_hash(enum bpf_map_type type, uint32_t flags)
 	struct uebpf_map *m = create(rt, type, 8, 20, 256, flags);
 	bool percpu = type == BPF_MAP_TYPE_PERCPU_HASH ||
 		      type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-	uint8_t val[4 * 24] = { 0 };
+	uint8_t val[4 * 24] = {0};
 	uint8_t *v[4][3];
 	unsigned int cpu, ncpu = percpu ? 4 : 1;
 	uint32_t k;
@@ -547,7 +573,8 @@ static void check_hash(enum bpf_map_type type, uint32_t flags)
 	for (k = 0; k < 3; k++) {
 		uint64_t key = key8(k);
 
-		assert_int_equal(uebpf_map_update_elem(m, &key, val, BPF_ANY), 0);
+		assert_int_equal(uebpf_map_update_elem(m, &key, val, BPF_ANY),
+				 0);
 	}
 	for (cpu = 0; cpu < ncpu; cpu++) {
 		assert_int_equal(uebpf_worker_bind(rt, cpu), 0);
@@ -572,7 +599,7 @@ static void check_hash(enum bpf_map_type type, uint32_t flags)
 		uint64_t key = key8(1);
 		struct uebpf_epoch_rec *rec = uebpf_epoch_enter(&rt->epoch);
 
-		assert_int_equal(m->ops->delete(m, &key), 0);
+		assert_int_equal(m->ops->delete (m, &key), 0);
 		for (cpu = 0; cpu < ncpu; cpu++)
 			check_value(m, v[cpu][1]);
 		uebpf_epoch_exit(rec);
@@ -613,7 +640,7 @@ TEST(test_value_contains_lru_percpu_hash)
 TEST(test_value_contains_replaced_hash_value)
 {
 	struct uebpf_map *m = create(rt, BPF_MAP_TYPE_HASH, 8, 16, 4, 0);
-	uint8_t val[16] = { 1 };
+	uint8_t val[16] = {1};
 	uint64_t key = 5;
 	struct uebpf_epoch_rec *rec;
 	uint8_t *old, *now;

@@ -67,7 +67,9 @@ uint32_t gen_below(struct gen_rng *r, uint32_t n)
 	if (n <= 1)
 		return 0;
 	if (r->buf)
-		return (uint32_t)(take_bytes(r, n <= 256 ? 1 : n <= 65536 ? 2 : 4) %
+		return (uint32_t)(take_bytes(r, n <= 256     ? 1
+						: n <= 65536 ? 2
+							     : 4) %
 				  n);
 	return (uint32_t)(splitmix(&r->state) % n);
 }
@@ -80,10 +82,10 @@ bool gen_chance(struct gen_rng *r, unsigned int pct)
 /* ---- the generator's state ----------------------------------------------- */
 
 #define MAX_LABELS 1024
-#define MAX_FIX 2048
-#define MAX_SUBS 4
-#define SOFT_CAP 1400 /* main stops adding blocks past this many insns */
-#define SUB_CAP 2600  /* a subprogram stops adding blocks past this */
+#define MAX_FIX	   2048
+#define MAX_SUBS   4
+#define SOFT_CAP   1400 /* main stops adding blocks past this many insns */
+#define SUB_CAP	   2600 /* a subprogram stops adding blocks past this */
 
 enum { RK_UNINIT, RK_SCALAR, RK_ROLE };
 enum { RO_D, RO_E, RO_M, RO_C, RO_A, RO_P, NR_ROLES };
@@ -206,11 +208,11 @@ static void emit(struct g *g, uint8_t code, uint8_t dst, uint8_t src,
 		return;
 	}
 	g->dead = code == (BPF_JMP | BPF_JA) || code == (BPF_JMP | BPF_EXIT);
-	g->p->insns[g->cnt++] = (struct bpf_insn){ .code = code,
-						   .dst_reg = dst,
-						   .src_reg = src,
-						   .off = off,
-						   .imm = imm };
+	g->p->insns[g->cnt++] = (struct bpf_insn){.code = code,
+						  .dst_reg = dst,
+						  .src_reg = src,
+						  .off = off,
+						  .imm = imm};
 }
 
 static void join(struct model *a, const struct model *b);
@@ -259,7 +261,7 @@ static void add_fix(struct g *g, int label, bool imm)
 		g->overflow = true;
 		return;
 	}
-	g->fix[g->nr_fix++] = (struct fix){ (uint32_t)g->cnt, label, imm };
+	g->fix[g->nr_fix++] = (struct fix){(uint32_t)g->cnt, label, imm};
 }
 
 /* A conditional or unconditional jump to label. */
@@ -311,8 +313,7 @@ static uint8_t size_code(unsigned int s)
 	return s == 1 ? BPF_B : s == 2 ? BPF_H : s == 4 ? BPF_W : BPF_DW;
 }
 
-static void ldx(struct g *g, unsigned int s, int dst, int src, int off,
-		bool sx)
+static void ldx(struct g *g, unsigned int s, int dst, int src, int off, bool sx)
 {
 	emit(g, BPF_LDX | (sx && s < 8 ? BPF_MEMSX : BPF_MEM) | size_code(s),
 	     (uint8_t)dst, (uint8_t)src, (int16_t)off, 0);
@@ -410,7 +411,8 @@ static void join(struct model *a, const struct model *b)
 		a->init[i] &= b->init[i];
 	for (i = 0; i < 64; i++)
 		if (a->slot[i] != b->slot[i])
-			a->slot[i] = a->slot[i] || b->slot[i] ? SL_DIRTY : SL_NONE;
+			a->slot[i] =
+				a->slot[i] || b->slot[i] ? SL_DIRTY : SL_NONE;
 	if (b->pkt_range < a->pkt_range)
 		a->pkt_range = b->pkt_range;
 	if (b->meta_range < a->meta_range)
@@ -537,8 +539,8 @@ static int find_slot(struct g *g, int kind)
 	int cand[64], n = 0, s;
 
 	for (s = 0; s < 64; s++)
-		if (M(g)->slot[s] == kind && (kind != SL_NONE ||
-					      stack_scalar_ok(g, s * 8 - 512, 8)))
+		if (M(g)->slot[s] == kind &&
+		    (kind != SL_NONE || stack_scalar_ok(g, s * 8 - 512, 8)))
 			cand[n++] = s;
 	if (!n)
 		return 0;
@@ -560,7 +562,7 @@ static int find_scalar_area(struct g *g, unsigned int s)
 
 /* ---- value sources ------------------------------------------------------- */
 
-static const unsigned int sizes[] = { 1, 2, 4, 8 };
+static const unsigned int sizes[] = {1, 2, 4, 8};
 
 static unsigned int pick_size(struct g *g, unsigned int max)
 {
@@ -576,10 +578,10 @@ static unsigned int pick_size(struct g *g, unsigned int max)
 
 static int32_t pick_imm(struct g *g)
 {
-	static const int32_t special[] = { 0,	   1,	      -1,	  2,
-					   7,	   8,	      0xff,	  0x100,
-					   0xffff, 0x7fffffff, INT32_MIN, 1500,
-					   -4096,  0x800,      0x86dd,	  17 };
+	static const int32_t special[] = {0,	  1,	      -1,	 2,
+					  7,	  8,	      0xff,	 0x100,
+					  0xffff, 0x7fffffff, INT32_MIN, 1500,
+					  -4096,  0x800,      0x86dd,	 17};
 
 	switch (below(g, 4)) {
 	case 0: return special[below(g, 16)];
@@ -610,7 +612,7 @@ static void init_scalar(struct g *g, int dst)
 		break;
 	case 2:
 		if (f->role[RO_C] >= 0) {
-			static const int fields[] = { 12, 16 };
+			static const int fields[] = {12, 16};
 
 			ctx_load(g, dst, f->role[RO_C], fields[below(g, 2)]);
 			set_scalar(g, dst);
@@ -657,7 +659,8 @@ static int get_scalar(struct g *g, uint16_t avoid)
 	return r;
 }
 
-/* ---- bounded indexes ------------------------------------------------------ */
+/* ---- bounded indexes ------------------------------------------------------
+ */
 
 /* How an index was loaded: what its bits may be before any bound. */
 enum { IDX_U8, IDX_S8, IDX_U16, IDX_U32, IDX_U64 };
@@ -674,7 +677,7 @@ static uint32_t mask_upto(uint32_t lim)
 /* Loads an index of kind src from base + off into r. */
 static void load_index(struct g *g, int r, int base, int off, int src)
 {
-	static const unsigned int sz[] = { 1, 1, 2, 4, 8 };
+	static const unsigned int sz[] = {1, 1, 2, 4, 8};
 
 	ldx(g, sz[src], r, base, off, src == IDX_S8);
 	set_scalar(g, r);
@@ -725,7 +728,8 @@ static void bound_index(struct g *g, int r, uint32_t lim, int skip, int src,
 	case 1:
 		k = mut(g, "index_bound_off_by_one") ? lim + 1 : lim;
 		if (chance(g, 50))
-			jmp(g, BPF_JMP | BPF_JGT | BPF_K, r, 0, (int32_t)k, skip);
+			jmp(g, BPF_JMP | BPF_JGT | BPF_K, r, 0, (int32_t)k,
+			    skip);
 		else
 			jmp(g, BPF_JMP | BPF_JGE | BPF_K, r, 0, (int32_t)k + 1,
 			    skip);
@@ -766,9 +770,7 @@ static void bound_index(struct g *g, int r, uint32_t lim, int skip, int src,
 		if (c)
 			addi(g, r, (int32_t)c);
 		break;
-	default:
-		bound_then_spill(g, r, lim, skip, src, depth);
-		break;
+	default: bound_then_spill(g, r, lim, skip, src, depth); break;
 	}
 	set_scalar(g, r);
 }
@@ -793,10 +795,10 @@ static void emit_check(struct g *g, int form, int t, int e, bool inverted,
 		bool swap;   /* dst = end, src = ptr */
 		bool direct; /* "if cond goto fail", else "if cond goto ok" */
 	} forms[8] = {
-		{ BPF_JGT, false, true },  { BPF_JLT, true, true },
-		{ BPF_JLE, false, false }, { BPF_JGE, true, false },
-		{ BPF_JGE, false, true },  { BPF_JLE, true, true },
-		{ BPF_JLT, false, false }, { BPF_JGT, true, false },
+		{BPF_JGT, false, true},	 {BPF_JLT, true, true},
+		{BPF_JLE, false, false}, {BPF_JGE, true, false},
+		{BPF_JGE, false, true},	 {BPF_JLE, true, true},
+		{BPF_JLT, false, false}, {BPF_JGT, true, false},
 	};
 	uint8_t code = (jmp32 ? BPF_JMP32 : BPF_JMP) | forms[form].op | BPF_X;
 	int dst = forms[form].swap ? e : t, src = forms[form].swap ? t : e;
@@ -815,11 +817,10 @@ static void emit_check(struct g *g, int form, int t, int e, bool inverted,
 	}
 }
 
-static const uint16_t hdr_lens[] = { 1,	 2,   4,   6,	8,    12,   13,	  14,
-				     16, 18,  20,  22,	24,   26,   28,	  30,
-				     32, 34,  38,  40,	42,   46,   54,	  58,
-				     60, 64,  66,  74,	78,   90,   100,  128,
-				     256, 512, 1024, 1500 };
+static const uint16_t hdr_lens[] = {1,	2,  4,	6,   8,	  12,  13,  14,	  16,
+				    18, 20, 22, 24,  26,  28,  30,  32,	  34,
+				    38, 40, 42, 46,  54,  58,  60,  64,	  66,
+				    74, 78, 90, 100, 128, 256, 512, 1024, 1500};
 
 /* A length to check for: usually a header boundary past what is known. */
 static unsigned int pick_len(struct g *g, unsigned int at_least)
@@ -841,9 +842,8 @@ static unsigned int pick_len(struct g *g, unsigned int at_least)
 /* "t = D (+ via a copy); t += K; if t > E goto fail": proves K bytes (or
  * K - 1 for strict forms) on the path that goes on.  Returns the range
  * the model may assume from it (mutations may claim more). */
-static unsigned int bounds_check(struct g *g, int ptr, int end,
-				 unsigned int k, int fail, bool fail_is_out,
-				 bool meta)
+static unsigned int bounds_check(struct g *g, int ptr, int end, unsigned int k,
+				 int fail, bool fail_is_out, bool meta)
 {
 	int form = (int)below(g, 8), t, base = ptr, c = -1;
 	uint16_t avoid = (uint16_t)(1u << ptr | 1u << end);
@@ -874,8 +874,7 @@ static unsigned int bounds_check(struct g *g, int ptr, int end,
 	inverted = mut(g, "bounds_inverted");
 	jmp32 = mut(g, "bounds_jmp32");
 	if (!mut(g, "bounds_missing"))
-		emit_check(g, form, t, end, inverted, jmp32, fail,
-			   fail_is_out);
+		emit_check(g, form, t, end, inverted, jmp32, fail, fail_is_out);
 	if (mut(g, "bounds_off_by_one"))
 		range += 1 + below(g, 2);
 	kill(g, t);
@@ -908,14 +907,20 @@ static void pkt_access(struct g *g, int base, unsigned int range, bool meta)
 		}
 	}
 	switch (below(g, 10)) {
-	case 0: case 1: case 2: case 3: case 4: case 5:
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 5:
 		r = pick_scratch(g, (uint16_t)(1u << b | 1u << base));
 		if (r < 0)
 			break;
 		ldx(g, s, r, b, off - c, chance(g, 10));
 		set_scalar(g, r);
 		break;
-	case 6: case 7:
+	case 6:
+	case 7:
 		r = pick_scalar(g, (uint16_t)(1u << b));
 		if (r >= 0) {
 			stx(g, s, b, r, off - c);
@@ -1011,21 +1016,22 @@ static void blk_varoff(struct g *g)
 		emit(g, BPF_ALU64 | BPF_LSH | BPF_K, (uint8_t)v, 0, 0, 2);
 	} else if (src != IDX_S8 && chance(g, 15)) {
 		emit(g, (chance(g, 30) ? BPF_ALU : BPF_ALU64) | BPF_RSH | BPF_K,
-		     (uint8_t)v, 0, 0, ls == 2 ? 5 + (int)below(g, 8) :
-						 (int)below(g, 8));
+		     (uint8_t)v, 0, 0,
+		     ls == 2 ? 5 + (int)below(g, 8) : (int)below(g, 8));
 	} else {
-		static const uint32_t lims[] = { 0x7, 0xf, 0x3f, 0xff, 0x3ff,
-						 0x7ff };
+		static const uint32_t lims[] = {0x7,  0xf,   0x3f,
+						0xff, 0x3ff, 0x7ff};
 
-		bound_index(g, v, chance(g, 70) ? lims[below(g, 6)] :
-						  below(g, 1601),
+		bound_index(g, v,
+			    chance(g, 70) ? lims[below(g, 6)] : below(g, 1601),
 			    skip, src, 0);
 	}
 	set_scalar(g, v);
 	if (chance(g, 50)) {
 		mov_ptr(g, p, D);
-		emit(g, (mut(g, "varoff_alu32_ptr") ? BPF_ALU : BPF_ALU64) |
-				BPF_ADD | BPF_X,
+		emit(g,
+		     (mut(g, "varoff_alu32_ptr") ? BPF_ALU : BPF_ALU64) |
+			     BPF_ADD | BPF_X,
 		     (uint8_t)p, (uint8_t)v, 0, 0);
 	} else {
 		mov_ptr(g, p, v);
@@ -1075,7 +1081,7 @@ out:
 static void blk_meta(struct g *g)
 {
 	struct frame *f = g->f;
-	static const uint16_t ks[] = { 1, 2, 4, 4, 8, 8, 12, 16, 20, 32 };
+	static const uint16_t ks[] = {1, 2, 4, 4, 8, 8, 12, 16, 20, 32};
 	int Mr = f->role[RO_M], D = f->role[RO_D], skip = -1;
 	unsigned int range, n, i;
 
@@ -1129,9 +1135,7 @@ static void build_key(struct g *g, const struct gen_map *m, int koff)
 			sti(g, 4, 10, koff, (int32_t)key);
 	} else if (m->key_size == 8) {
 		switch (below(g, 3)) {
-		case 0:
-			sti(g, 8, 10, koff, (int32_t)key);
-			break;
+		case 0: sti(g, 8, 10, koff, (int32_t)key); break;
 		case 1:
 			sti(g, 4, 10, koff, (int32_t)key);
 			if (!mut(g, "key_partial"))
@@ -1163,7 +1167,8 @@ static void load_map_r1(struct g *g, const struct gen_map *m, uint16_t avoid)
 {
 	int r;
 
-	if (chance(g, 20) && (r = pick_scratch(g, (uint16_t)(avoid | 1u << 1))) >= 0) {
+	if (chance(g, 20) &&
+	    (r = pick_scratch(g, (uint16_t)(avoid | 1u << 1))) >= 0) {
 		ld_map(g, r, m->id);
 		mov64(g, 1, r);
 		kill(g, r);
@@ -1184,15 +1189,16 @@ static void key_ptr(struct g *g, int reg, int koff, unsigned int ksize)
 }
 
 /* One access of a map value at v (which points vbase bytes into it). */
-static void value_access(struct g *g, int v, const struct gen_map *m,
-			 int vbase, int skip, bool v_is_r0)
+static void value_access(struct g *g, int v, const struct gen_map *m, int vbase,
+			 int skip, bool v_is_r0)
 {
 	unsigned int vs = m->value_size, s, k;
 	int off, r, q;
 	uint16_t avoid = (uint16_t)(1u << v);
 
 	switch (below(g, 9)) {
-	case 0: case 1: /* load */
+	case 0:
+	case 1: /* load */
 		s = pick_size(g, vs);
 		off = (int)below(g, vs - s + 1);
 		if (mut(g, "value_oob"))
@@ -1205,7 +1211,8 @@ static void value_access(struct g *g, int v, const struct gen_map *m,
 		ldx(g, s, r, v, off - vbase, chance(g, 10));
 		set_scalar(g, r);
 		return;
-	case 2: case 3: /* store */
+	case 2:
+	case 3: /* store */
 		s = pick_size(g, vs);
 		off = (int)below(g, vs - s + 1);
 		if (mut(g, "value_oob_store"))
@@ -1222,16 +1229,16 @@ static void value_access(struct g *g, int v, const struct gen_map *m,
 			sti(g, s, v, off - vbase, pick_imm(g));
 		return;
 	case 4: { /* atomic, aligned */
-		static const int32_t ops[] = { BPF_ADD,
-					       BPF_OR,
-					       BPF_AND,
-					       BPF_XOR,
-					       BPF_ADD | BPF_FETCH,
-					       BPF_OR | BPF_FETCH,
-					       BPF_AND | BPF_FETCH,
-					       BPF_XOR | BPF_FETCH,
-					       BPF_XCHG,
-					       BPF_CMPXCHG };
+		static const int32_t ops[] = {BPF_ADD,
+					      BPF_OR,
+					      BPF_AND,
+					      BPF_XOR,
+					      BPF_ADD | BPF_FETCH,
+					      BPF_OR | BPF_FETCH,
+					      BPF_AND | BPF_FETCH,
+					      BPF_XOR | BPF_FETCH,
+					      BPF_XCHG,
+					      BPF_CMPXCHG};
 		int32_t op = ops[below(g, 10)];
 
 		s = vs >= 8 && chance(g, 50) ? 8 : 4;
@@ -1261,8 +1268,9 @@ static void value_access(struct g *g, int v, const struct gen_map *m,
 			set_scalar(g, 0);
 		return;
 	}
-	case 5: case 6: { /* variable offset from a value field */
-		static const unsigned int isz[] = { 1, 1, 2, 4, 8 };
+	case 5:
+	case 6: { /* variable offset from a value field */
+		static const unsigned int isz[] = {1, 1, 2, 4, 8};
 		int src = (int)below(g, 5);
 
 		s = pick_size(g, vs);
@@ -1289,8 +1297,8 @@ static void value_access(struct g *g, int v, const struct gen_map *m,
 		return;
 	}
 	case 7: /* a packet field copied into the value */
-		s = pick_size(g, g->f->m.pkt_range < vs ? g->f->m.pkt_range :
-							   vs);
+		s = pick_size(g,
+			      g->f->m.pkt_range < vs ? g->f->m.pkt_range : vs);
 		if (!s || g->f->role[RO_D] < 0)
 			return;
 		r = pick_scratch(g, avoid);
@@ -1355,9 +1363,8 @@ static void blk_map(struct g *g)
 		jmp(g, BPF_JMP | BPF_JNE | BPF_K, v, 0, 0, skip);
 	} else {
 		switch (below(g, 5)) {
-		case 0: case 1:
-			jmp(g, BPF_JMP | BPF_JEQ | BPF_K, v, 0, 0, skip);
-			break;
+		case 0:
+		case 1: jmp(g, BPF_JMP | BPF_JEQ | BPF_K, v, 0, 0, skip); break;
 		case 2: {
 			int ok = new_label(g);
 
@@ -1369,15 +1376,14 @@ static void blk_map(struct g *g)
 		case 3: /* through a copy */
 			c = pick_scratch(g, (uint16_t)(1u << v));
 			if (c < 0) {
-				jmp(g, BPF_JMP | BPF_JEQ | BPF_K, v, 0, 0, skip);
+				jmp(g, BPF_JMP | BPF_JEQ | BPF_K, v, 0, 0,
+				    skip);
 				break;
 			}
 			mov_ptr(g, c, v);
 			jmp(g, BPF_JMP | BPF_JEQ | BPF_K, c, 0, 0, skip);
 			break;
-		default:
-			to_out(g, BPF_JMP | BPF_JEQ | BPF_K, v, 0, 0);
-			break;
+		default: to_out(g, BPF_JMP | BPF_JEQ | BPF_K, v, 0, 0); break;
 		}
 	}
 	if (chance(g, 20)) { /* advance the value pointer */
@@ -1469,7 +1475,7 @@ static void blk_map_update(struct g *g)
 
 /* ---- stack --------------------------------------------------------------- */
 
-static const int slot_of_role[NR_ROLES] = { SL_D, SL_E, SL_M, SL_C, 0, 0 };
+static const int slot_of_role[NR_ROLES] = {SL_D, SL_E, SL_M, SL_C, 0, 0};
 
 /* Use a pointer filled from the stack as its role would be used. */
 static void use_filled(struct g *g, int r, int kind)
@@ -1524,8 +1530,8 @@ static void blk_stack(struct g *g)
 			if (mut(g, "stack_misaligned") && s > 1)
 				off += 1;
 			if (mut(g, "stack_past_frame"))
-				off = chance(g, 50) ? -(int)f->stack_limit - 512 :
-						      (int)below(g, 8);
+				off = chance(g, 50) ? -(int)f->stack_limit - 512
+						    : (int)below(g, 8);
 			r = chance(g, 60) ? pick_scalar(g, 0) : -1;
 			if (r >= 0)
 				stx(g, s, 10, r, off);
@@ -1593,32 +1599,32 @@ static void blk_stack(struct g *g)
 	}
 }
 
-/* ---- scalar ALU ------------------------------------------------------------ */
+/* ---- scalar ALU ------------------------------------------------------------
+ */
 
 static void alu_op(struct g *g, int dst)
 {
-	static const uint8_t ops[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV,
-				       BPF_OR,	BPF_AND, BPF_LSH, BPF_RSH,
-				       BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV,
-				       BPF_ARSH, BPF_END };
-	uint8_t op = ops[below(g, 14)], cls = chance(g, 30) ? BPF_ALU : BPF_ALU64;
+	static const uint8_t ops[] = {
+		BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,  BPF_LSH,
+		BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
+	uint8_t op = ops[below(g, 14)],
+		cls = chance(g, 30) ? BPF_ALU : BPF_ALU64;
 	unsigned int width = cls == BPF_ALU ? 32 : 64;
 	int src;
 	int32_t imm;
 
 	switch (op) {
-	case BPF_NEG:
-		emit(g, cls | BPF_NEG, (uint8_t)dst, 0, 0, 0);
-		return;
+	case BPF_NEG: emit(g, cls | BPF_NEG, (uint8_t)dst, 0, 0, 0); return;
 	case BPF_END: {
-		static const int32_t w[] = { 16, 32, 64 };
+		static const int32_t w[] = {16, 32, 64};
 
 		if (chance(g, 30)) /* bswap */
-			emit(g, BPF_ALU64 | BPF_END | BPF_TO_LE, (uint8_t)dst, 0,
-			     0, w[below(g, 3)]);
+			emit(g, BPF_ALU64 | BPF_END | BPF_TO_LE, (uint8_t)dst,
+			     0, 0, w[below(g, 3)]);
 		else
-			emit(g, BPF_ALU | BPF_END |
-					(chance(g, 50) ? BPF_TO_BE : BPF_TO_LE),
+			emit(g,
+			     BPF_ALU | BPF_END |
+				     (chance(g, 50) ? BPF_TO_BE : BPF_TO_LE),
 			     (uint8_t)dst, 0, 0, w[below(g, 3)]);
 		return;
 	}
@@ -1635,9 +1641,9 @@ static void alu_op(struct g *g, int dst)
 		if ((op == BPF_DIV || op == BPF_MOD) && chance(g, 30))
 			off = 1; /* sdiv, smod */
 		if (op == BPF_MOV && chance(g, 30))
-			off = (int16_t)(cls == BPF_ALU64 && chance(g, 30) ?
-						32 :
-						chance(g, 50) ? 8 : 16);
+			off = (int16_t)(cls == BPF_ALU64 && chance(g, 30) ? 32
+					: chance(g, 50)			  ? 8
+									  : 16);
 		emit(g, cls | op | BPF_X, (uint8_t)dst, (uint8_t)src, off, 0);
 		return;
 	}
@@ -1660,8 +1666,8 @@ static void blk_alu(struct g *g)
 
 	if (mut(g, "alu_on_pointer") && f->role[RO_D] >= 0) {
 		/* pointer arithmetic the verifier must refuse, then a load */
-		static const uint8_t bad[] = { BPF_MUL, BPF_OR, BPF_AND, BPF_LSH,
-					       BPF_XOR, BPF_DIV };
+		static const uint8_t bad[] = {BPF_MUL, BPF_OR,	BPF_AND,
+					      BPF_LSH, BPF_XOR, BPF_DIV};
 		int p = pick_scratch(g, 0);
 
 		if (p < 0)
@@ -1670,8 +1676,8 @@ static void blk_alu(struct g *g)
 		if (chance(g, 50))
 			emit(g, BPF_ALU | BPF_ADD | BPF_K, (uint8_t)p, 0, 0, 1);
 		else
-			emit(g, BPF_ALU64 | bad[below(g, 6)] | BPF_K, (uint8_t)p,
-			     0, 0, 0x7ff);
+			emit(g, BPF_ALU64 | bad[below(g, 6)] | BPF_K,
+			     (uint8_t)p, 0, 0, 0x7ff);
 		ldx(g, 1, p, p, 0, false);
 		set_scalar(g, p);
 		return;
@@ -1688,8 +1694,9 @@ static void blk_alu(struct g *g)
 	switch (below(g, 4)) {
 	case 0:
 		if (a >= 0)
-			emit(g, BPF_ALU64 | (chance(g, 50) ? BPF_ADD : BPF_XOR) |
-					BPF_X,
+			emit(g,
+			     BPF_ALU64 | (chance(g, 50) ? BPF_ADD : BPF_XOR) |
+				     BPF_X,
 			     (uint8_t)a, (uint8_t)d, 0, 0);
 		break;
 	case 1:
@@ -1716,10 +1723,11 @@ static void gen_block(struct g *g, bool top);
 
 static void cond_jump(struct g *g, int label)
 {
-	static const uint8_t ops[] = { BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET,
-				       BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT,
-				       BPF_JLE, BPF_JSLT, BPF_JSLE };
-	uint8_t cls = chance(g, 25) ? BPF_JMP32 : BPF_JMP, op = ops[below(g, 11)];
+	static const uint8_t ops[] = {BPF_JEQ, BPF_JGT,	 BPF_JGE,  BPF_JSET,
+				      BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT,
+				      BPF_JLE, BPF_JSLT, BPF_JSLE};
+	uint8_t cls = chance(g, 25) ? BPF_JMP32 : BPF_JMP,
+		op = ops[below(g, 11)];
 	int a = get_scalar(g, 0), b;
 
 	if (mut(g, "branch_on_uninit")) {
@@ -1834,10 +1842,18 @@ static void blk_loop(struct g *g)
 			addi(g, i, -1);
 	}
 	switch (form) {
-	case 0: jmp(g, BPF_JMP | BPF_JLT | BPF_K, i, 0, (int32_t)n, head); break;
-	case 1: jmp(g, BPF_JMP | BPF_JNE | BPF_K, i, 0, (int32_t)n, head); break;
-	case 2: jmp(g, BPF_JMP | BPF_JLE | BPF_K, i, 0, (int32_t)n - 1, head); break;
-	case 3: jmp(g, BPF_JMP32 | BPF_JLT | BPF_K, i, 0, (int32_t)n, head); break;
+	case 0:
+		jmp(g, BPF_JMP | BPF_JLT | BPF_K, i, 0, (int32_t)n, head);
+		break;
+	case 1:
+		jmp(g, BPF_JMP | BPF_JNE | BPF_K, i, 0, (int32_t)n, head);
+		break;
+	case 2:
+		jmp(g, BPF_JMP | BPF_JLE | BPF_K, i, 0, (int32_t)n - 1, head);
+		break;
+	case 3:
+		jmp(g, BPF_JMP32 | BPF_JLT | BPF_K, i, 0, (int32_t)n, head);
+		break;
 	case 4: jmp(g, BPF_JMP | BPF_JNE | BPF_K, i, 0, 0, head); break;
 	case 5: jmp(g, BPF_JMP | BPF_JGT | BPF_K, i, 0, 0, head); break;
 	default: jmp(g, BPF_JMP | BPF_JSGT | BPF_K, i, 0, 0, head); break;
@@ -1855,15 +1871,16 @@ static struct sub *get_sub(struct g *g, int kind, uint16_t arg_size,
 	unsigned int i;
 
 	for (i = 0; i < g->nr_subs; i++)
-		if (g->subs[i].kind == kind && g->subs[i].arg_size == arg_size &&
+		if (g->subs[i].kind == kind &&
+		    g->subs[i].arg_size == arg_size &&
 		    g->subs[i].depth == depth && chance(g, 70))
 			return &g->subs[i];
 	if (g->nr_subs >= MAX_SUBS)
 		return NULL;
-	g->subs[g->nr_subs] = (struct sub){ .label = new_label(g),
-					    .kind = kind,
-					    .arg_size = arg_size,
-					    .depth = depth };
+	g->subs[g->nr_subs] = (struct sub){.label = new_label(g),
+					   .kind = kind,
+					   .arg_size = arg_size,
+					   .depth = depth};
 	return &g->subs[g->nr_subs++];
 }
 
@@ -1952,8 +1969,8 @@ static void blk_ctx(struct g *g)
 		}
 		break;
 	default:
-		r = f->role[RO_A] >= 0 && chance(g, 50) ? f->role[RO_A] :
-							  pick_scratch(g, 0);
+		r = f->role[RO_A] >= 0 && chance(g, 50) ? f->role[RO_A]
+							: pick_scratch(g, 0);
 		if (r < 0)
 			break;
 		if (mut(g, "ctx_write")) {
@@ -1961,9 +1978,12 @@ static void blk_ctx(struct g *g)
 			break;
 		}
 		if (mut(g, "ctx_bad_access")) {
-			static const struct { uint8_t s; int16_t off; } bad[] = {
-				{ 8, 0 }, { 2, 0 }, { 4, 2 }, { 4, 24 },
-				{ 4, -4 }, { 8, 8 }, { 1, 12 }, { 4, 40 },
+			static const struct {
+				uint8_t s;
+				int16_t off;
+			} bad[] = {
+				{8, 0},	 {2, 0}, {4, 2},  {4, 24},
+				{4, -4}, {8, 8}, {1, 12}, {4, 40},
 			};
 			unsigned int b = below(g, 8);
 
@@ -2052,8 +2072,8 @@ static void frame_end(struct g *g, bool main_frame)
 		if (r >= 0 && chance(g, 60))
 			mov64(g, 0, r);
 		else
-			movi(g, 0, main_frame ? (int32_t)below(g, 5) :
-						pick_imm(g));
+			movi(g, 0,
+			     main_frame ? (int32_t)below(g, 5) : pick_imm(g));
 	}
 	emit(g, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	if (f->out_used) {
@@ -2069,8 +2089,7 @@ static void gen_sub(struct g *g, struct sub *s)
 	unsigned int n, i;
 	bool calls = s->depth < 2 && s->kind == SUB_STACK && chance(g, 30);
 
-	frame_init(&fr, s->depth, calls, s->depth == 1 ? 96 : 64,
-		   new_label(g));
+	frame_init(&fr, s->depth, calls, s->depth == 1 ? 96 : 64, new_label(g));
 	g->f = &fr;
 	g->cap = SUB_CAP;
 	place(g, s->label);
@@ -2094,7 +2113,8 @@ static void gen_sub(struct g *g, struct sub *s)
 				off = s->arg_size;
 			ldx(g, 8, x, p, off, false);
 			set_scalar(g, x);
-			emit(g, BPF_ALU64 | BPF_ADD | BPF_X, (uint8_t)x, 2, 0, 0);
+			emit(g, BPF_ALU64 | BPF_ADD | BPF_X, (uint8_t)x, 2, 0,
+			     0);
 			if (chance(g, 60))
 				stx(g, 8, p, x, off);
 		}
@@ -2162,7 +2182,8 @@ static void structural(struct g *g)
 	switch (below(g, 3)) {
 	case 0:
 		if (BPF_CLASS(in->code) == BPF_JMP &&
-		    BPF_OP(in->code) != BPF_CALL && BPF_OP(in->code) != BPF_EXIT) {
+		    BPF_OP(in->code) != BPF_CALL &&
+		    BPF_OP(in->code) != BPF_EXIT) {
 			in->off = (int16_t)(g->cnt + 5);
 			note_mut(g, "struct_jump_out_of_range");
 		}
@@ -2248,7 +2269,8 @@ void gen_program(struct gen_rng *r, const struct gen_opts *o,
 		ctx_load(g, roles[RO_M], 1, 8);
 	if (roles[RO_A] >= 0) {
 		if (gen_chance(r, 50))
-			ctx_load(g, roles[RO_A], 1, gen_chance(r, 50) ? 12 : 16);
+			ctx_load(g, roles[RO_A], 1,
+				 gen_chance(r, 50) ? 12 : 16);
 		else
 			movi(g, roles[RO_A], 0);
 	}
@@ -2272,9 +2294,9 @@ void gen_program(struct gen_rng *r, const struct gen_opts *o,
 	if (g->overflow) {
 		/* never expected; a trivial program rather than garbage */
 		p->cnt = 2;
-		p->insns[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K,
-						 .imm = 2 };
-		p->insns[1] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+		p->insns[0] = (struct bpf_insn){
+			.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 2};
+		p->insns[1] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
 		memset(p->ctx_load, 0, sizeof(p->ctx_load));
 		return;
 	}
@@ -2284,15 +2306,15 @@ void gen_program(struct gen_rng *r, const struct gen_opts *o,
 /* ---- disassembly --------------------------------------------------------- */
 
 static const char *const alu_names[16] = {
-	"+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=",
-	"neg", "%=", "^=", "=", "s>>=", "end", "?", "?",
+	"+=",  "-=", "*=", "/=", "|=",	 "&=",	"<<=", ">>=",
+	"neg", "%=", "^=", "=",	 "s>>=", "end", "?",   "?",
 };
 static const char *const jmp_names[16] = {
-	"goto", "==", ">", ">=", "&", "!=", "s>", "s>=",
-	"call", "exit", "<", "<=", "s<", "s<=", "?", "?",
+	"goto", "==",	">", ">=", "&",	 "!=",	"s>", "s>=",
+	"call", "exit", "<", "<=", "s<", "s<=", "?",  "?",
 };
-static const char *const sz_names[4] = { "u32", "u16", "u8", "u64" };
-static const char *const szs_names[4] = { "s32", "s16", "s8", "s64" };
+static const char *const sz_names[4] = {"u32", "u16", "u8", "u64"};
+static const char *const szs_names[4] = {"s32", "s16", "s8", "s64"};
 
 static const char *helper_name(int32_t id)
 {
@@ -2324,30 +2346,30 @@ void gen_disasm_insn(char *buf, size_t size, const struct bpf_insn *insns,
 				 in->dst_reg);
 		else if (op == BPF_END)
 			snprintf(buf, size, "r%u = %s%d r%u", in->dst_reg,
-				 cls == BPF_ALU64 ? "bswap" :
-				 x		  ? "be" :
-						    "le",
+				 cls == BPF_ALU64 ? "bswap"
+				 : x		  ? "be"
+						  : "le",
 				 in->imm, in->dst_reg);
 		else if (op == BPF_MOV && x && in->off)
 			snprintf(buf, size, "%c%u = (s%d)%c%u", r, in->dst_reg,
 				 in->off, r, in->src_reg);
 		else if (x)
 			snprintf(buf, size, "%c%u %s%s %c%u", r, in->dst_reg,
-				 in->off && (op == BPF_DIV || op == BPF_MOD) ?
-					 "s" :
-					 "",
+				 in->off && (op == BPF_DIV || op == BPF_MOD)
+					 ? "s"
+					 : "",
 				 alu_names[op >> 4], r, in->src_reg);
 		else
 			snprintf(buf, size, "%c%u %s%s %d", r, in->dst_reg,
-				 in->off && (op == BPF_DIV || op == BPF_MOD) ?
-					 "s" :
-					 "",
+				 in->off && (op == BPF_DIV || op == BPF_MOD)
+					 ? "s"
+					 : "",
 				 alu_names[op >> 4], in->imm);
 		return;
 	case BPF_LDX:
 		snprintf(buf, size, "r%u = *(%s *)(r%u %+d)", in->dst_reg,
-			 BPF_MODE(in->code) == BPF_MEMSX ? szs_names[szi] :
-							   sz_names[szi],
+			 BPF_MODE(in->code) == BPF_MEMSX ? szs_names[szi]
+							 : sz_names[szi],
 			 in->src_reg, in->off);
 		return;
 	case BPF_ST:
@@ -2357,37 +2379,44 @@ void gen_disasm_insn(char *buf, size_t size, const struct bpf_insn *insns,
 	case BPF_STX:
 		if (BPF_MODE(in->code) == BPF_ATOMIC) {
 			static const char *const an[16] = {
-				[BPF_ADD >> 4] = "add", [BPF_OR >> 4] = "or",
-				[BPF_AND >> 4] = "and", [BPF_XOR >> 4] = "xor",
+				[BPF_ADD >> 4] = "add",
+				[BPF_OR >> 4] = "or",
+				[BPF_AND >> 4] = "and",
+				[BPF_XOR >> 4] = "xor",
 			};
 			const char *w = szi == 3 ? "u64" : "u32";
 
 			if (in->imm == BPF_XCHG)
 				snprintf(buf, size,
 					 "r%u = xchg_%s((%s *)(r%u %+d), r%u)",
-					 in->src_reg, w, w, in->dst_reg, in->off,
-					 in->src_reg);
+					 in->src_reg, w, w, in->dst_reg,
+					 in->off, in->src_reg);
 			else if (in->imm == BPF_CMPXCHG)
 				snprintf(buf, size,
-					 "r0 = cmpxchg_%s((%s *)(r%u %+d), r0, r%u)",
-					 w, w, in->dst_reg, in->off, in->src_reg);
+					 "r0 = cmpxchg_%s((%s *)(r%u %+d), r0, "
+					 "r%u)",
+					 w, w, in->dst_reg, in->off,
+					 in->src_reg);
 			else if (in->imm & BPF_FETCH)
 				snprintf(buf, size,
-					 "r%u = atomic_fetch_%s((%s *)(r%u %+d), r%u)",
+					 "r%u = atomic_fetch_%s((%s *)(r%u "
+					 "%+d), r%u)",
 					 in->src_reg,
-					 an[(in->imm & ~BPF_FETCH) >> 4 & 15] ?
-						 an[(in->imm & ~BPF_FETCH) >> 4 & 15] :
-						 "?",
+					 an[(in->imm & ~BPF_FETCH) >> 4 & 15]
+						 ? an[(in->imm & ~BPF_FETCH) >>
+							      4 &
+						      15]
+						 : "?",
 					 w, in->dst_reg, in->off, in->src_reg);
 			else
 				snprintf(buf, size,
 					 "lock *(%s *)(r%u %+d) %s= r%u", w,
 					 in->dst_reg, in->off,
-					 in->imm == BPF_ADD   ? "+" :
-					 in->imm == BPF_OR    ? "|" :
-					 in->imm == BPF_AND   ? "&" :
-					 in->imm == BPF_XOR   ? "^" :
-								"?",
+					 in->imm == BPF_ADD   ? "+"
+					 : in->imm == BPF_OR  ? "|"
+					 : in->imm == BPF_AND ? "&"
+					 : in->imm == BPF_XOR ? "^"
+							      : "?",
 					 in->src_reg);
 			return;
 		}
@@ -2432,12 +2461,14 @@ void gen_disasm_insn(char *buf, size_t size, const struct bpf_insn *insns,
 			int32_t d = cls == BPF_JMP32 ? in->imm : in->off;
 
 			snprintf(buf, size, "goto%s pc%+d (to %ld)",
-				 cls == BPF_JMP32 ? "l" : "", d, (long)pc + 1 + d);
+				 cls == BPF_JMP32 ? "l" : "", d,
+				 (long)pc + 1 + d);
 			return;
 		}
 		if (x)
-			snprintf(buf, size, "if %c%u %s %c%u goto pc%+d (to %ld)",
-				 r, in->dst_reg, jmp_names[op >> 4], r,
+			snprintf(buf, size,
+				 "if %c%u %s %c%u goto pc%+d (to %ld)", r,
+				 in->dst_reg, jmp_names[op >> 4], r,
 				 in->src_reg, in->off, (long)pc + 1 + in->off);
 		else
 			snprintf(buf, size, "if %c%u %s %d goto pc%+d (to %ld)",

@@ -40,13 +40,13 @@
 #endif
 
 #define GEN_MAX_INSNS 4096
-#define GEN_MAX_MAPS 8
+#define GEN_MAX_MAPS  8
 #define GEN_MAX_HINTS 32
 
 /* ---- randomness ---------------------------------------------------------- */
 
 struct gen_rng {
-	uint64_t state;	   /* seed mode: splitmix64 */
+	uint64_t state;	    /* seed mode: splitmix64 */
 	const uint8_t *buf; /* byte mode when non-NULL */
 	size_t len, pos;
 };
@@ -62,7 +62,7 @@ uint64_t gen_u64(struct gen_rng *r);
 /* ---- the maps programs may use ------------------------------------------ */
 
 struct gen_map {
-	uint32_t id; /* ld_imm64 src 1 (BPF_PSEUDO_MAP_FD) imm */
+	uint32_t id;   /* ld_imm64 src 1 (BPF_PSEUDO_MAP_FD) imm */
 	uint32_t type; /* enum bpf_map_type */
 	uint32_t key_size, value_size, max_entries;
 	/* Keys the generator writes are below key_range (some miss). */

@@ -19,13 +19,15 @@ const struct uebpf_helper_proto *uebpf_helper_proto(unsigned int id)
 
 static struct sh_env *cur; /* one environment at a time */
 
-/* ---- the runtime's log ---------------------------------------------------- */
+/* ---- the runtime's log ----------------------------------------------------
+ */
 
 static void log_fn(enum uebpf_log_level level, const char *msg, void *ctx)
 {
 	struct sh_env *e = ctx;
 
-	if (level != UEBPF_LOG_WARN || !strncmp(msg, "prog 'gen': load failed", 23))
+	if (level != UEBPF_LOG_WARN ||
+	    !strncmp(msg, "prog 'gen': load failed", 23))
 		return;
 	snprintf(e->last_warn, sizeof(e->last_warn), "%s", msg);
 }
@@ -52,7 +54,8 @@ static uint64_t hfault(struct uebpf_run_ctx *ctx, const char *fmt, ...)
 
 	if (cur) {
 		va_start(ap, fmt);
-		vsnprintf(cur->helper_fault, sizeof(cur->helper_fault), fmt, ap);
+		vsnprintf(cur->helper_fault, sizeof(cur->helper_fault), fmt,
+			  ap);
 		va_end(ap);
 	}
 	ctx->err = -EFAULT;
@@ -97,10 +100,14 @@ static uint64_t w_lookup(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	struct uebpf_map *m = arg_map(ctx, r1);
 
 	if (!m)
-		return hfault(ctx, "bpf_map_lookup_elem: r1 0x%llx is not a map of the program",
+		return hfault(ctx,
+			      "bpf_map_lookup_elem: r1 0x%llx is not a map of "
+			      "the program",
 			      (unsigned long long)r1);
 	if (!mem_ok(ctx, r2, m->key_size))
-		return hfault(ctx, "bpf_map_lookup_elem: key r2 0x%llx: %u bytes the program may not read",
+		return hfault(ctx,
+			      "bpf_map_lookup_elem: key r2 0x%llx: %u bytes "
+			      "the program may not read",
 			      (unsigned long long)r2, m->key_size);
 	if (real_fn[1])
 		return real_fn[1](r1, r2, r3, r4, r5, ctx);
@@ -113,13 +120,19 @@ static uint64_t w_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	struct uebpf_map *m = arg_map(ctx, r1);
 
 	if (!m)
-		return hfault(ctx, "bpf_map_update_elem: r1 0x%llx is not a map of the program",
+		return hfault(ctx,
+			      "bpf_map_update_elem: r1 0x%llx is not a map of "
+			      "the program",
 			      (unsigned long long)r1);
 	if (!mem_ok(ctx, r2, m->key_size))
-		return hfault(ctx, "bpf_map_update_elem: key r2 0x%llx: %u bytes the program may not read",
+		return hfault(ctx,
+			      "bpf_map_update_elem: key r2 0x%llx: %u bytes "
+			      "the program may not read",
 			      (unsigned long long)r2, m->key_size);
 	if (!mem_ok(ctx, r3, m->value_size))
-		return hfault(ctx, "bpf_map_update_elem: value r3 0x%llx: %u bytes the program may not read",
+		return hfault(ctx,
+			      "bpf_map_update_elem: value r3 0x%llx: %u bytes "
+			      "the program may not read",
 			      (unsigned long long)r3, m->value_size);
 	if (real_fn[2])
 		return real_fn[2](r1, r2, r3, r4, r5, ctx);
@@ -133,20 +146,24 @@ static uint64_t w_delete(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	struct uebpf_map *m = arg_map(ctx, r1);
 
 	if (!m)
-		return hfault(ctx, "bpf_map_delete_elem: r1 0x%llx is not a map of the program",
+		return hfault(ctx,
+			      "bpf_map_delete_elem: r1 0x%llx is not a map of "
+			      "the program",
 			      (unsigned long long)r1);
 	if (!mem_ok(ctx, r2, m->key_size))
-		return hfault(ctx, "bpf_map_delete_elem: key r2 0x%llx: %u bytes the program may not read",
+		return hfault(ctx,
+			      "bpf_map_delete_elem: key r2 0x%llx: %u bytes "
+			      "the program may not read",
 			      (unsigned long long)r2, m->key_size);
 	if (real_fn[3])
 		return real_fn[3](r1, r2, r3, r4, r5, ctx);
-	return (uint64_t)m->ops->delete(m, (const void *)(uintptr_t)r2);
+	return (uint64_t)m->ops->delete (m, (const void *)(uintptr_t)r2);
 }
 
 static void install_helpers(struct sh_env *e)
 {
-	static const uebpf_helper_fn wrappers[4] = { NULL, w_lookup, w_update,
-						     w_delete };
+	static const uebpf_helper_fn wrappers[4] = {NULL, w_lookup, w_update,
+						    w_delete};
 	unsigned int id;
 
 	for (id = BPF_FUNC_map_lookup_elem; id <= BPF_FUNC_map_delete_elem;
@@ -164,7 +181,8 @@ static void install_helpers(struct sh_env *e)
 	}
 }
 
-/* ---- environment ---------------------------------------------------------- */
+/* ---- environment ----------------------------------------------------------
+ */
 
 int sh_env_init(struct sh_env *e)
 {
@@ -174,10 +192,10 @@ int sh_env_init(struct sh_env *e)
 		uint32_t key_size, value_size, max_entries, key_range;
 	} defs[] = {
 		/* value sizes not multiples of 8: the padding is no value */
-		{ BPF_MAP_TYPE_ARRAY, "gen_array", 4, 44, 8, 10 },
-		{ BPF_MAP_TYPE_HASH, "gen_hash", 8, 24, 16, 20 },
-		{ BPF_MAP_TYPE_PERCPU_ARRAY, "gen_pcpu", 4, 16, 4, 5 },
-		{ BPF_MAP_TYPE_LRU_HASH, "gen_lru", 4, 36, 8, 12 },
+		{BPF_MAP_TYPE_ARRAY, "gen_array", 4, 44, 8, 10},
+		{BPF_MAP_TYPE_HASH, "gen_hash", 8, 24, 16, 20},
+		{BPF_MAP_TYPE_PERCPU_ARRAY, "gen_pcpu", 4, 16, 4, 5},
+		{BPF_MAP_TYPE_LRU_HASH, "gen_lru", 4, 36, 8, 12},
 	};
 	UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 2, .log_fn = log_fn,
 		   .log_ctx = e);
@@ -199,12 +217,13 @@ int sh_env_init(struct sh_env *e)
 			return err;
 		}
 		e->maps[i] = m;
-		e->gmaps[i] = (struct gen_map){ .id = uebpf_map_id(m),
-						.type = defs[i].type,
-						.key_size = defs[i].key_size,
-						.value_size = defs[i].value_size,
-						.max_entries = defs[i].max_entries,
-						.key_range = defs[i].key_range };
+		e->gmaps[i] =
+			(struct gen_map){.id = uebpf_map_id(m),
+					 .type = defs[i].type,
+					 .key_size = defs[i].key_size,
+					 .value_size = defs[i].value_size,
+					 .max_entries = defs[i].max_entries,
+					 .key_range = defs[i].key_range};
 		e->nr_maps++;
 	}
 	e->frame = aligned_alloc(4096, SH_FRAME);
@@ -240,8 +259,8 @@ void sh_env_free(struct sh_env *e)
  * sign bit...), which bounds bugs need to show. */
 static void fill_bytes(struct gen_rng *r, uint8_t *p, size_t n)
 {
-	static const uint8_t edges[8] = { 0x00, 0xff, 0x80, 0x7f,
-					  0x01, 0xfe, 0x0f, 0xf0 };
+	static const uint8_t edges[8] = {0x00, 0xff, 0x80, 0x7f,
+					 0x01, 0xfe, 0x0f, 0xf0};
 	size_t i;
 	uint64_t v = 0, w = 0;
 
@@ -291,30 +310,28 @@ void sh_fill_maps(struct sh_env *e, struct gen_rng *r)
 	}
 }
 
-/* ---- packets --------------------------------------------------------------- */
+/* ---- packets ---------------------------------------------------------------
+ */
 
-void sh_pick_packet(struct gen_rng *r, const struct gen_prog *p,
-		    unsigned int k, struct sh_packet *pk)
+void sh_pick_packet(struct gen_rng *r, const struct gen_prog *p, unsigned int k,
+		    struct sh_packet *pk)
 {
-	static const unsigned int fixed[] = { 0, 1, 13, 14, 34, 54, 60 };
-	static const unsigned int metas[] = { 0, 4, 8, 32 };
+	static const unsigned int fixed[] = {0, 1, 13, 14, 34, 54, 60};
+	static const unsigned int metas[] = {0, 4, 8, 32};
 	long len;
 
 	switch (k % 4) {
 	case 1:
 	case 3:
 		if (p->nr_len_hints) {
-			len = (long)p->len_hints[gen_below(r, p->nr_len_hints)] -
+			len = (long)p->len_hints[gen_below(r,
+							   p->nr_len_hints)] -
 			      1 + (long)gen_below(r, 3);
 			break;
 		}
 		/* fall through */
-	case 0:
-		len = fixed[gen_below(r, 7)];
-		break;
-	default:
-		len = gen_below(r, SH_MAX_LEN + 1);
-		break;
+	case 0: len = fixed[gen_below(r, 7)]; break;
+	default: len = gen_below(r, SH_MAX_LEN + 1); break;
 	}
 	if (len < 0)
 		len = 0;
@@ -349,7 +366,8 @@ void sh_setup_packet(struct sh_env *e, struct gen_rng *r,
 	x->frame_sz = SH_FRAME;
 }
 
-/* ---- programs --------------------------------------------------------------- */
+/* ---- programs ---------------------------------------------------------------
+ */
 
 /* The dry run's rewrite of xdp_md loads into struct uebpf_xdp_ctx loads,
  * which the verifier would do. */
@@ -359,9 +377,15 @@ static void rewrite_ctx(struct bpf_insn *in)
 	case 0: in->off = offsetof(struct uebpf_xdp_ctx, data); break;
 	case 4: in->off = offsetof(struct uebpf_xdp_ctx, data_end); break;
 	case 8: in->off = offsetof(struct uebpf_xdp_ctx, data_meta); break;
-	case 12: in->off = offsetof(struct uebpf_xdp_ctx, ingress_ifindex); return;
-	case 16: in->off = offsetof(struct uebpf_xdp_ctx, rx_queue_index); return;
-	case 20: in->off = offsetof(struct uebpf_xdp_ctx, egress_ifindex); return;
+	case 12:
+		in->off = offsetof(struct uebpf_xdp_ctx, ingress_ifindex);
+		return;
+	case 16:
+		in->off = offsetof(struct uebpf_xdp_ctx, rx_queue_index);
+		return;
+	case 20:
+		in->off = offsetof(struct uebpf_xdp_ctx, egress_ifindex);
+		return;
 	default: return;
 	}
 	in->code = BPF_LDX | BPF_MEM | BPF_DW;
@@ -418,8 +442,7 @@ void sh_free_prog(struct sh_env *e, struct uebpf_prog *prog)
 	uebpf_epoch_synchronize(&e->rt->epoch);
 }
 
-const struct bpf_insn *sh_prog_insns(const struct uebpf_prog *prog,
-				     size_t *cnt)
+const struct bpf_insn *sh_prog_insns(const struct uebpf_prog *prog, size_t *cnt)
 {
 	*cnt = prog->insn_cnt;
 	return prog->insns;

@@ -20,9 +20,9 @@
 
 struct uebpf_xdp_ctx;
 
-#define SH_HEADROOM 256	  /* XDP_PACKET_HEADROOM */
-#define SH_FRAME 4096	  /* frame_sz */
-#define SH_MAX_LEN 1600	  /* packet lengths 0..SH_MAX_LEN */
+#define SH_HEADROOM    256  /* XDP_PACKET_HEADROOM */
+#define SH_FRAME       4096 /* frame_sz */
+#define SH_MAX_LEN     1600 /* packet lengths 0..SH_MAX_LEN */
 #define SH_INSN_BUDGET 1000000
 
 struct sh_env {
@@ -58,8 +58,8 @@ void sh_fill_maps(struct sh_env *e, struct gen_rng *r);
 /* Run k of a program: a length from the fixed list (0, 1, 13, 14, 34, 54,
  * 60), from the program's hints (+-1) or random in 0..SH_MAX_LEN; metadata
  * 0, 4, 8 or 32 bytes (or a hint). */
-void sh_pick_packet(struct gen_rng *r, const struct gen_prog *p,
-		    unsigned int k, struct sh_packet *pk);
+void sh_pick_packet(struct gen_rng *r, const struct gen_prog *p, unsigned int k,
+		    struct sh_packet *pk);
 /* The frame for pk, random bytes from r, and its context in *x. */
 void sh_setup_packet(struct sh_env *e, struct gen_rng *r,
 		     const struct sh_packet *pk, struct uebpf_xdp_ctx *x);

@@ -193,7 +193,8 @@ static void report(const struct opts *o, struct sh_env *e,
 		printf("helper: %s\n", e->helper_fault);
 	if (e->last_warn[0])
 		printf("runtime: %s", e->last_warn);
-	printf("packet: %u bytes, %u bytes of metadata, ingress_ifindex %u, rx_queue_index %u\n",
+	printf("packet: %u bytes, %u bytes of metadata, ingress_ifindex %u, "
+	       "rx_queue_index %u\n",
 	       pk->len, pk->meta, x->ingress_ifindex, x->rx_queue_index);
 	printf("  metadata:\n");
 	hexdump((const uint8_t *)x->data_meta, pk->meta);
@@ -208,21 +209,21 @@ static void report(const struct opts *o, struct sh_env *e,
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: verifier_soundness [--seed S] [--count N] [--seconds T] [--runs R]\n"
-		"                          [--mutate PCT] [--index I] [-v] [--unverified]\n"
-		"                          [--kernel]\n");
+	fprintf(stderr, "usage: verifier_soundness [--seed S] [--count N] "
+			"[--seconds T] [--runs R]\n"
+			"                          [--mutate PCT] [--index I] "
+			"[-v] [--unverified]\n"
+			"                          [--kernel]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { .seed = 1, .count = 1000, .runs = 8, .mutate = 50,
-			  .index = -1 };
-	unsigned long long i, first, last, generated = 0, accepted = 0,
-						 clean = 0, clean_acc = 0,
-						 mutated_acc = 0, runs = 0,
-						 faults = 0, unsupported = 0;
+	struct opts o = {
+		.seed = 1, .count = 1000, .runs = 8, .mutate = 50, .index = -1};
+	unsigned long long i, first, last,
+		generated = 0, accepted = 0, clean = 0, clean_acc = 0,
+		mutated_acc = 0, runs = 0, faults = 0, unsupported = 0;
 	static struct gen_prog prog_buf;
 	struct gen_prog *p = &prog_buf;
 	struct sh_env env, *e = &env;
@@ -266,12 +267,14 @@ int main(int argc, char **argv)
 			strerror(-err));
 		return 1;
 	}
-	go = (struct gen_opts){ .maps = e->gmaps, .nr_maps = e->nr_maps,
-				.mutate_pct = o.mutate };
+	go = (struct gen_opts){.maps = e->gmaps,
+			       .nr_maps = e->nr_maps,
+			       .mutate_pct = o.mutate};
 	if (o.kernel) {
 		err = ko_init(&ko, e->gmaps, e->nr_maps);
 		if (err)
-			printf("verifier_soundness: no kernel oracle (bpf(2): %s): going on without\n",
+			printf("verifier_soundness: no kernel oracle (bpf(2): "
+			       "%s): going on without\n",
 			       strerror(-err));
 		have_kernel = !err;
 	}
@@ -282,9 +285,11 @@ int main(int argc, char **argv)
 	       o.index >= 0 ? "program" : "programs:",
 	       o.index >= 0 ? first : o.count,
 	       o.seconds > 0 ? " (or the time limit)" : "", o.runs,
-	       o.unverified ? ", UNVERIFIED dry run (tests the generator)" : "");
+	       o.unverified ? ", UNVERIFIED dry run (tests the generator)"
+			    : "");
 	if (e->own_map_helpers)
-		printf("verifier_soundness: the library has no map helpers: test-only ones stand in\n");
+		printf("verifier_soundness: the library has no map helpers: "
+		       "test-only ones stand in\n");
 	fflush(stdout);
 
 	for (i = first; i < last; i++) {
@@ -309,7 +314,8 @@ int main(int argc, char **argv)
 		if (have_kernel) {
 			kv = ko_verdict(&ko, p, klog, sizeof(klog));
 			if (kv < 0) {
-				printf("verifier_soundness: the kernel refused to be asked (%s): going on without\n",
+				printf("verifier_soundness: the kernel refused "
+				       "to be asked (%s): going on without\n",
 				       strerror(-kv));
 				have_kernel = false;
 			} else {
@@ -320,9 +326,11 @@ int main(int argc, char **argv)
 					k_clean++;
 				else if (!p->nr_mut)
 					note_reason(&kernels, klog, i, -EACCES);
-				if (!o.unverified && prog && !kv && !here_not_k++)
+				if (!o.unverified && prog && !kv &&
+				    !here_not_k++)
 					here_not_k_ex = i;
-				if (!o.unverified && !prog && kv && !k_not_here++)
+				if (!o.unverified && !prog && kv &&
+				    !k_not_here++)
 					k_not_here_ex = i;
 			}
 			/* the dry run runs what the kernel accepts */
@@ -330,12 +338,13 @@ int main(int argc, char **argv)
 				sh_free_prog(e, prog);
 				prog = NULL;
 				err = -EACCES;
-				snprintf(e->vlog, e->vlog_size, "refused by the kernel");
+				snprintf(e->vlog, e->vlog_size,
+					 "refused by the kernel");
 			}
 		}
 		if (o.verbose) {
-			printf("---- program %llu: %zu insns, %s%s%s\n", i, p->cnt,
-			       p->nr_mut ? "mutated: " : "clean",
+			printf("---- program %llu: %zu insns, %s%s%s\n", i,
+			       p->cnt, p->nr_mut ? "mutated: " : "clean",
 			       p->nr_mut ? p->muts : "",
 			       prog ? ", accepted" : ", refused");
 			if (o.index >= 0)
@@ -372,26 +381,32 @@ int main(int argc, char **argv)
 			err = sh_run(e, prog, &x, &r0);
 			runs++;
 			if (o.verbose)
-				printf("  run %u: len %u meta %u: %d, r0 %llu%s%s\n",
+				printf("  run %u: len %u meta %u: %d, r0 "
+				       "%llu%s%s\n",
 				       k, pk.len, pk.meta, err,
-				       (unsigned long long)r0,
-				       err ? " " : "",
-				       err ? (e->helper_fault[0] ? e->helper_fault :
-								   e->last_warn) :
-					     "");
+				       (unsigned long long)r0, err ? " " : "",
+				       err ? (e->helper_fault[0]
+						      ? e->helper_fault
+						      : e->last_warn)
+					   : "");
 			if (!err)
 				continue;
 			faults++;
 			if (o.unverified && p->nr_mut && kv != 1)
 				break; /* expected: move on */
 			report(&o, e, i, p, prog, &x, &pk, err,
-			       o.unverified && kv == 1 ?
-				       "a program the kernel accepts faulted in the dry run: the debug checks are too strict (or the kernel is unsound)" :
-			       o.unverified ?
-				       "a clean program faulted in the dry run: the generator is wrong" :
-			       err == -ETIMEDOUT ?
-				       "an accepted program ran out of its instruction budget" :
-				       "an accepted program made an access it may not make");
+			       o.unverified && kv == 1
+				       ? "a program the kernel accepts faulted "
+					 "in the dry run: the debug checks are "
+					 "too strict (or the kernel is unsound)"
+			       : o.unverified
+				       ? "a clean program faulted in the dry "
+					 "run: the generator is wrong"
+			       : err == -ETIMEDOUT
+				       ? "an accepted program ran out of its "
+					 "instruction budget"
+				       : "an accepted program made an access "
+					 "it may not make");
 			sh_free_prog(e, prog);
 			sh_env_free(e);
 			return 1;
@@ -399,35 +414,42 @@ int main(int argc, char **argv)
 		sh_free_prog(e, prog);
 	}
 
-	printf("verifier_soundness: %llu programs (%llu clean, %llu mutated) in %.1f s\n",
+	printf("verifier_soundness: %llu programs (%llu clean, %llu mutated) "
+	       "in %.1f s\n",
 	       generated, clean, generated - clean, now() - t0);
-	printf("  accepted: %llu (%.1f%%); clean %llu/%llu (%.1f%%), mutated %llu/%llu (%.1f%%)\n",
+	printf("  accepted: %llu (%.1f%%); clean %llu/%llu (%.1f%%), mutated "
+	       "%llu/%llu (%.1f%%)\n",
 	       accepted, generated ? 100.0 * accepted / generated : 0.0,
 	       clean_acc, clean, clean ? 100.0 * clean_acc / clean : 0.0,
 	       mutated_acc, generated - clean,
-	       generated - clean ? 100.0 * mutated_acc / (generated - clean) :
-				   0.0);
+	       generated - clean ? 100.0 * mutated_acc / (generated - clean)
+				 : 0.0);
 	printf("  runs: %llu, faults: %llu%s\n", runs, faults,
-	       o.unverified ? " (in mutated programs: what the debug mode caught)" :
-			      "");
+	       o.unverified
+		       ? " (in mutated programs: what the debug mode caught)"
+		       : "");
 	print_reasons(&ours, "clean programs refused, by the log's last line");
 	if (k_asked) {
-		printf("  the kernel's verifier accepted %llu/%llu (%.1f%%); clean %llu/%llu (%.1f%%), mutated %llu/%llu (%.1f%%)\n",
+		printf("  the kernel's verifier accepted %llu/%llu (%.1f%%); "
+		       "clean %llu/%llu (%.1f%%), mutated %llu/%llu (%.1f%%)\n",
 		       k_clean + k_mut, k_asked,
 		       100.0 * (k_clean + k_mut) / k_asked, k_clean, clean,
 		       clean ? 100.0 * k_clean / clean : 0.0, k_mut,
 		       generated - clean,
-		       generated - clean ? 100.0 * k_mut / (generated - clean) :
-					   0.0);
+		       generated - clean ? 100.0 * k_mut / (generated - clean)
+					 : 0.0);
 		if (!o.unverified)
-			printf("  accepted here but refused by the kernel: %llu%s%llu%s; refused here but accepted by the kernel: %llu%s%llu%s\n",
+			printf("  accepted here but refused by the kernel: "
+			       "%llu%s%llu%s; refused here but accepted by the "
+			       "kernel: %llu%s%llu%s\n",
 			       here_not_k, here_not_k ? " (e.g. --index " : "",
 			       here_not_k ? here_not_k_ex : 0,
 			       here_not_k ? ")" : "", k_not_here,
 			       k_not_here ? " (e.g. --index " : "",
 			       k_not_here ? k_not_here_ex : 0,
 			       k_not_here ? ")" : "");
-		print_reasons(&kernels, "clean programs the kernel refused, by its log's last line");
+		print_reasons(&kernels, "clean programs the kernel refused, by "
+					"its log's last line");
 	}
 	if (have_kernel)
 		ko_free(&ko);
@@ -436,21 +458,28 @@ int main(int argc, char **argv)
 	if (o.index >= 0)
 		return 0;
 	if (!accepted) {
-		printf("verifier_soundness: FAILED: the verifier accepted none of %llu programs, so nothing was tested.\n",
+		printf("verifier_soundness: FAILED: the verifier accepted none "
+		       "of %llu programs, so nothing was tested.\n",
 		       generated);
 		if (unsupported == generated)
-			printf("  uebpf_prog_load(BPF_PROG_TYPE_XDP) answers EOPNOTSUPP: the verifier (vm/verifier.c) is not in this build yet.\n");
+			printf("  uebpf_prog_load(BPF_PROG_TYPE_XDP) answers "
+			       "EOPNOTSUPP: the verifier (vm/verifier.c) is "
+			       "not in this build yet.\n");
 		printf("  the first refusal: %s: %s\n", strerror(-first_err),
 		       first_log[0] ? first_log : "(empty log)");
 		return 1;
 	}
 	if (o.unverified && !k_asked && !faults) {
-		printf("verifier_soundness: FAILED: the dry run ran %llu mutated programs and the debug mode caught no fault in any: the mutations or the checks are broken.\n",
+		printf("verifier_soundness: FAILED: the dry run ran %llu "
+		       "mutated programs and the debug mode caught no fault in "
+		       "any: the mutations or the checks are broken.\n",
 		       mutated_acc);
 		return 1;
 	}
 	if (!o.unverified && clean && clean_acc * 10 < clean)
-		printf("verifier_soundness: note: under 10%% of the clean programs were accepted: the campaign explores little (see the reasons above).\n");
+		printf("verifier_soundness: note: under 10%% of the clean "
+		       "programs were accepted: the campaign explores little "
+		       "(see the reasons above).\n");
 	printf("verifier_soundness: OK\n");
 	return 0;
 }
