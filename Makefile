@@ -51,9 +51,10 @@ RUNNER := $(B)/uebpf-conformance-runner
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 BENCH := $(B)/bench/bench_interp
-FUZZ_BINS := $(B)/fuzz/fuzz_prog $(B)/fuzz/fuzz_object
+FUZZ_BINS := $(B)/fuzz/fuzz_prog $(B)/fuzz/fuzz_object $(B)/fuzz/fuzz_verifier
 FUZZ_SECONDS ?= 30
 FUZZ_OBJECT_SECONDS ?= 60
+FUZZ_VERIFIER_SECONDS ?= 30
 FUZZ_LONG_SECONDS ?= 1800
 
 # BPF test objects, built as users build them for the kernel.
@@ -70,7 +71,7 @@ TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 .PHONY: all check deps check-deps demo bench fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
-	abi-baseline format
+	check-soundness soundness-kernel abi-baseline format
 
 all: $(SO) $(B)/libuebpf.so $(A) $(PC) $(PLUGIN) $(RUNNER) $(B)/examples/checksum \
 	$(PROG_OBJS)
@@ -160,7 +161,8 @@ check-deps:
 # ---- tests --------------------------------------------------------------
 
 CHECK_SUITES := check-symbols check-man check-abi check-install check-unit \
-	check-conformance check-verifier check-sanitize check-stress check-fuzz
+	check-conformance check-verifier check-sanitize check-stress \
+	check-soundness check-fuzz
 
 # Every suite runs even when one fails; the last line counts them.
 check: check-deps
@@ -241,6 +243,33 @@ check-stress: $(B)/stress/map_stress_asan
 check-tsan: $(B)/stress/map_stress_tsan
 	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/map_stress_tsan 3
 
+# The verifier's soundness: random XDP programs (tests/verifier/gen.c), the
+# accepted ones run in the interpreter's debug mode, where any access
+# outside the stack frames, packet, context and map values is a failure.
+# First the generator's own test (no verifier involved), then a fixed seed
+# and a time-derived one (printed, for --seed), each SOUND_COUNT programs
+# or SOUND_SECONDS, whichever comes first.  Fails when nothing is accepted.
+SOUND := $(B)/tests/verifier_soundness
+SOUND_SRCS := tests/verifier/gen.c tests/verifier/harness.c
+SOUND_HDRS := $(wildcard tests/verifier/*.h)
+SOUND_COUNT ?= 10000
+SOUND_SECONDS ?= 22
+$(SOUND): tests/verifier/soundness.c tests/verifier/kernel.c $(SOUND_SRCS) \
+		$(SOUND_HDRS) $(A) include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ tests/verifier/soundness.c \
+		tests/verifier/kernel.c $(SOUND_SRCS) $(A) $(LDLIBS_LIB)
+
+check-soundness: $(SOUND)
+	$(SOUND) --unverified --seed 1 --count 3000
+	$(SOUND) --seed 1 --count $(SOUND_COUNT) --seconds $(SOUND_SECONDS)
+	@seed=$$(date +%s); echo "time-derived seed: $$seed"; \
+	$(SOUND) --seed $$seed --count $(SOUND_COUNT) --seconds $(SOUND_SECONDS)
+
+# The running kernel's verifier beside ours on the same programs (root).
+soundness-kernel: $(SOUND)
+	$(SOUND) --kernel --seed 1 --count 5000
+
 # The fuzzers' full output goes to a log; the recipe shows its end and
 # fails with the fuzzer (a pipe into tail would hide a crash).  Each first
 # replays its seeds, including the inputs of past crashes.
@@ -255,18 +284,35 @@ check-fuzz: $(FUZZ_BINS) $(PROG_OBJS)
 		$(B)/fuzz/corpus_object $(B)/progs tests/fuzz/regressions_object \
 		> $(B)/fuzz/object.log 2>&1; rc=$$?; \
 	grep -v '^libbpf: ' $(B)/fuzz/object.log | tail -n 12; exit $$rc
+	@mkdir -p $(B)/fuzz/corpus_verifier
+	@echo "fuzz_verifier, $(FUZZ_VERIFIER_SECONDS) s"; \
+	$(B)/fuzz/fuzz_verifier -max_total_time=$(FUZZ_VERIFIER_SECONDS) -print_final_stats=1 \
+		$(B)/fuzz/corpus_verifier tests/fuzz/seeds_verifier \
+		> $(B)/fuzz/verifier.log 2>&1; rc=$$?; \
+	tail -n 12 $(B)/fuzz/verifier.log; exit $$rc
 
 fuzz: $(FUZZ_BINS) $(PROG_OBJS)
 	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus_object
 	$(B)/fuzz/fuzz_prog -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus tests/fuzz/seeds
 	$(B)/fuzz/fuzz_object -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus_object $(B)/progs \
 		tests/fuzz/regressions_object
+	@mkdir -p $(B)/fuzz/corpus_verifier
+	$(B)/fuzz/fuzz_verifier -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus_verifier \
+		tests/fuzz/seeds_verifier
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -Iinclude -Ilib -D_GNU_SOURCE \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-o $@ $< $(LIB_SRCS) $(LDLIBS_LIB)
+
+# The soundness property from fuzzer bytes: the generator and harness too.
+$(B)/fuzz/fuzz_verifier: tests/fuzz/fuzz_verifier.c $(SOUND_SRCS) $(SOUND_HDRS) \
+		$(LIB_SRCS) $(wildcard lib/*.h vm/*.h maps/*.h xdp/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $< $(SOUND_SRCS) $(LIB_SRCS) $(LDLIBS_LIB)
 
 # Exported symbols: only uebpf_*, every one versioned, every one documented.
 check-symbols: $(SO)

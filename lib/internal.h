@@ -176,11 +176,16 @@ extern __thread unsigned int uebpf_this_cpu UEBPF_HIDDEN;
 
 /* ---- programs ------------------------------------------------------------ */
 
-/* A memory region a run may touch; unverified programs are checked against
- * these at every load and store. */
+/* A memory region a run may touch; unverified programs (and verified ones
+ * in debug mode) are checked against these at every load and store. */
 struct uebpf_region {
 	uintptr_t lo, hi; /* [lo, hi) */
+	uint32_t flags;	  /* UEBPF_REGION_* */
 };
+
+/* The program may read the region but not write it (the context, values
+ * of BPF_F_RDONLY_PROG maps). */
+#define UEBPF_REGION_RDONLY (1u << 0)
 
 struct uebpf_run_ctx {
 	const struct uebpf_prog *prog;
@@ -189,7 +194,11 @@ struct uebpf_run_ctx {
 	int err;	 /* why a run stopped early, negative errno */
 	size_t err_pc;
 	/* [0] = stack, [1] = r1 memory, then the map values the program
-	 * addresses directly (global data) */
+	 * addresses directly (global data); XDP runs add the context.  The
+	 * interpreter fills in [0]: in a checked run, the frames in use (the
+	 * current one and its callers'), never the unused deeper ones.  An
+	 * access no region holds may still fall inside a value of one of
+	 * prog->used_maps (map ops value_contains): values lookups return. */
 	struct uebpf_region *regions;
 	unsigned int nr_regions;
 };

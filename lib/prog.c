@@ -140,6 +140,8 @@ static int add_value_region(struct uebpf_prog *prog, struct uebpf_map *map,
 	prog->value_regions = r;
 	r[prog->nr_value_regions].lo = base;
 	r[prog->nr_value_regions].hi = base + map->value_size;
+	r[prog->nr_value_regions].flags =
+		map->map_flags & BPF_F_RDONLY_PROG ? UEBPF_REGION_RDONLY : 0;
 	prog->nr_value_regions++;
 	return 0;
 }
@@ -460,6 +462,7 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 	ctx.regions = regions;
 	ctx.regions[1].lo = (uintptr_t)mem;
 	ctx.regions[1].hi = (uintptr_t)mem + len;
+	ctx.regions[1].flags = 0;
 	if (prog->nr_value_regions)
 		memcpy(&regions[2], prog->value_regions,
 		       prog->nr_value_regions * sizeof(*regions));

@@ -246,6 +246,28 @@ static int percpu_array_update(struct uebpf_map *map, const void *key,
 	return 0;
 }
 
+/* Debug mode: value i of CPU slot c is [base + i * elem_size + c * stride,
+ * + value_size); the padding up to elem_size belongs to no value. */
+static bool array_value_contains(struct uebpf_map *map, uintptr_t addr,
+				 size_t n)
+{
+	struct uebpf_array *a = (struct uebpf_array *)map;
+	uint64_t off, in;
+
+	if (addr < (uintptr_t)a->base || addr - (uintptr_t)a->base >= a->size)
+		return false;
+	off = addr - (uintptr_t)a->base;
+	if (a->percpu_stride) {
+		if (off / a->percpu_stride >= map->rt->nr_cpus)
+			return false;
+		off %= a->percpu_stride;
+	}
+	if (off / a->elem_size >= map->max_entries)
+		return false;
+	in = off % a->elem_size;
+	return n <= map->value_size && in <= map->value_size - n;
+}
+
 const struct uebpf_map_ops uebpf_array_ops = {
 	.check = uebpf_array_check,
 	.alloc = array_alloc,
@@ -255,6 +277,7 @@ const struct uebpf_map_ops uebpf_array_ops = {
 	.delete = array_delete,
 	.get_next_key = uebpf_array_get_next_key,
 	.batch = true,
+	.value_contains = array_value_contains,
 };
 
 const struct uebpf_map_ops uebpf_percpu_array_ops = {
@@ -268,6 +291,7 @@ const struct uebpf_map_ops uebpf_percpu_array_ops = {
 	.batch = true,
 	.percpu_copy = percpu_array_copy,
 	.percpu_update = percpu_array_update,
+	.value_contains = array_value_contains,
 };
 
 /* ---- pointer slots: PROG_ARRAY, ARRAY_OF_MAPS, redirect maps ------------- */

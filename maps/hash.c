@@ -1588,6 +1588,84 @@ static void htab_free(struct uebpf_map *map)
 	free(h);
 }
 
+/* ---- debug mode ----------------------------------------------------------- */
+
+static bool in_value(uintptr_t v, uint32_t value_size, uintptr_t addr,
+		     size_t n)
+{
+	return addr >= v && n <= value_size && addr - v <= value_size - n;
+}
+
+static bool elem_contains(const struct htab *h, struct htab_elem *e,
+			  uintptr_t addr, size_t n)
+{
+	unsigned int cpu;
+
+	if (!h->percpu)
+		return in_value((uintptr_t)elem_val(h, e), h->map.value_size,
+				addr, n);
+	for (cpu = 0; cpu < h->map.rt->nr_cpus; cpu++)
+		if (in_value((uintptr_t)elem_pcpu(h, e, cpu),
+			     h->map.value_size, addr, n))
+			return true;
+	return false;
+}
+
+/*
+ * ops->value_contains of HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH.
+ *
+ * A program may hold a value whose element was unlinked during its run
+ * (replaced by an update, deleted, evicted): that memory stays the value
+ * until the grace period, so it counts.  Pool elements are found by
+ * arithmetic, every one handed out so far: linked, waiting for its grace
+ * period, or free again (as in the kernel's preallocated maps, where a
+ * program may see a reused element).  Malloc'ed elements are found by
+ * walking the buckets and the CPU slots' retire lists; one already in a
+ * retired batch is missed (a false alarm, never a missed fault), which
+ * takes BPF_F_NO_PREALLOC or an exhausted pool and RETIRE_BATCH
+ * unlinks in one run.
+ */
+static bool htab_value_contains(struct uebpf_map *map, uintptr_t addr,
+				size_t n)
+{
+	struct htab *h = to_htab(map);
+	struct pool *p = h->pool;
+	uint64_t used = atomic_load(&p->bump), off, i;
+	struct htab_elem *e;
+	bool found = false;
+	unsigned int s;
+
+	if (!h->percpu && p->elems && addr >= (uintptr_t)p->elems &&
+	    addr - (uintptr_t)p->elems < p->elems_bytes) {
+		off = addr - (uintptr_t)p->elems;
+		i = off / p->elem_size;
+		off %= p->elem_size;
+		return i < used && off >= p->val_off &&
+		       in_value(p->val_off, map->value_size, off, n);
+	}
+	if (h->percpu && p->pcpu && addr >= (uintptr_t)p->pcpu &&
+	    addr - (uintptr_t)p->pcpu < p->pcpu_bytes) {
+		off = addr - (uintptr_t)p->pcpu;
+		if (off / h->pcpu_stride >= map->rt->nr_cpus)
+			return false;
+		off %= h->pcpu_stride;
+		i = off / h->vsz8;
+		return i < used &&
+		       in_value(0, map->value_size, off % h->vsz8, n);
+	}
+	for (i = 0; i <= h->mask; i++)
+		for (e = bucket_first(&h->buckets[i]); e; e = elem_next(e))
+			if (elem_contains(h, e, addr, n))
+				return true;
+	for (s = 0; s < p->nr_slots && !found; s++) {
+		uebpf_spin_lock(&p->slots[s].lock);
+		for (e = p->slots[s].retire; e && !found; e = e->link)
+			found = elem_contains(h, e, addr, n);
+		uebpf_spin_unlock(&p->slots[s].lock);
+	}
+	return found;
+}
+
 /* ---- ops tables ---------------------------------------------------------- */
 
 const struct uebpf_map_ops uebpf_hash_ops = {
@@ -1600,6 +1678,7 @@ const struct uebpf_map_ops uebpf_hash_ops = {
 	.get_next_key = htab_get_next_key,
 	.batch = true,
 	.lookup_and_delete = htab_lookup_and_delete,
+	.value_contains = htab_value_contains,
 };
 
 const struct uebpf_map_ops uebpf_percpu_hash_ops = {
@@ -1614,6 +1693,7 @@ const struct uebpf_map_ops uebpf_percpu_hash_ops = {
 	.percpu_copy = percpu_copy,
 	.percpu_update = percpu_update_all,
 	.lookup_and_delete = htab_lookup_and_delete,
+	.value_contains = htab_value_contains,
 };
 
 const struct uebpf_map_ops uebpf_lru_hash_ops = {
@@ -1627,6 +1707,7 @@ const struct uebpf_map_ops uebpf_lru_hash_ops = {
 	.sys_lookup = uebpf_htab_lookup_sys,
 	.batch = true,
 	.lookup_and_delete = htab_lookup_and_delete,
+	.value_contains = htab_value_contains,
 };
 
 const struct uebpf_map_ops uebpf_lru_percpu_hash_ops = {
@@ -1642,6 +1723,7 @@ const struct uebpf_map_ops uebpf_lru_percpu_hash_ops = {
 	.percpu_copy = percpu_copy,
 	.percpu_update = percpu_update_all,
 	.lookup_and_delete = htab_lookup_and_delete,
+	.value_contains = htab_value_contains,
 };
 
 /* Programs may only look map-in-map values up; the host stores ids.

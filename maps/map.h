@@ -71,6 +71,15 @@ struct uebpf_map_ops {
 			     uint32_t *id);
 	/* The host dropped its last reference (usercnt reached 0). */
 	void (*release_uref)(struct uebpf_map *map);
+
+	/* Debug mode (vm/interp.c, checked runs): true when [addr, addr + n)
+	 * lies entirely inside one value a program of this map may hold a
+	 * pointer to (any CPU slot's, for per-CPU maps), whether or not its
+	 * element is still linked.  Slow is fine: called only for an access
+	 * outside every fixed region.  NULL: the type gives programs no
+	 * values. */
+	bool (*value_contains)(struct uebpf_map *map, uintptr_t addr,
+			       size_t n);
 };
 
 struct uebpf_map {

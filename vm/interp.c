@@ -14,11 +14,16 @@
  * subtracted, so the untaken path pays nothing.
  *
  * A program the verifier has not proven safe runs "checked": every load,
- * store and atomic is tested against the run's memory regions (the stack
- * and the buffer passed in r1) and a stray access stops the run with
- * -EFAULT instead of touching the host's memory.
+ * store and atomic is tested against the run's memory regions (the frames
+ * in use, the buffer passed in r1 or the XDP packet and context, global
+ * data, map values lookups returned) and a stray access, or a write to
+ * read-only memory, stops the run with -EFAULT instead of touching the
+ * host's memory.  Verified programs run checked too in debug mode
+ * (uebpf_prog_set_debug_checks()), which is how the soundness tests catch
+ * an access the verifier should not have allowed.
  */
 #include "../lib/internal.h"
+#include "../maps/map.h"
 
 struct frame {
 	uint64_t saved[4]; /* r6..r9 */
@@ -26,30 +31,66 @@ struct frame {
 	const struct bpf_insn *ret;
 };
 
-static inline bool region_ok(const struct uebpf_run_ctx *ctx, uintptr_t a,
-			     size_t n)
+/*
+ * Checked runs: may the program access [a, a + n)?  Read-only regions
+ * (the context, values of BPF_F_RDONLY_PROG maps) refuse writes.  An
+ * access no region holds may still fall inside a value of one of the
+ * program's maps, which a lookup returned at run time: each map type
+ * that can say so (ops->value_contains) is asked, slowly, only then.
+ */
+enum { ACCESS_OK, ACCESS_OOB, ACCESS_RDONLY };
+
+static __attribute__((noinline)) int map_value_ok(const struct uebpf_prog *prog,
+						  uintptr_t a, size_t n,
+						  bool write)
+{
+	bool rdonly = false;
+	size_t i;
+
+	for (i = 0; i < prog->nr_used_maps; i++) {
+		struct uebpf_map *m = prog->used_maps[i];
+
+		if (!m->ops->value_contains || !m->ops->value_contains(m, a, n))
+			continue;
+		if (!write || !(m->map_flags & BPF_F_RDONLY_PROG))
+			return ACCESS_OK;
+		rdonly = true;
+	}
+	return rdonly ? ACCESS_RDONLY : ACCESS_OOB;
+}
+
+static inline int region_ok(const struct uebpf_prog *prog,
+			    const struct uebpf_run_ctx *ctx, uintptr_t a,
+			    size_t n, bool write)
 {
 	unsigned int i;
 
-	for (i = 0; i < ctx->nr_regions; i++)
-		if (a >= ctx->regions[i].lo && a <= ctx->regions[i].hi - n &&
-		    ctx->regions[i].hi - ctx->regions[i].lo >= n)
-			return true;
-	return false;
+	for (i = 0; i < ctx->nr_regions; i++) {
+		const struct uebpf_region *r = &ctx->regions[i];
+
+		if (a >= r->lo && a <= r->hi - n && r->hi - r->lo >= n) {
+			if (write && (r->flags & UEBPF_REGION_RDONLY))
+				return ACCESS_RDONLY;
+			return ACCESS_OK;
+		}
+	}
+	return map_value_ok(prog, a, n, write);
 }
 
 static __attribute__((noinline)) int fault(const struct uebpf_prog *prog,
 					   struct uebpf_run_ctx *ctx,
 					   const struct bpf_insn *ip, int err,
 					   const char *what, uint64_t a,
-					   unsigned int n)
+					   unsigned int n, int kind)
 {
 	ctx->err = err;
 	ctx->err_pc = ip - prog->insns;
 	if (err == -EFAULT)
 		pr_warn(prog->rt,
-			"prog '%s': out-of-bounds %s of %u bytes at 0x%llx at pc %zu\n",
-			prog->name, what, n, (unsigned long long)a, ctx->err_pc);
+			"prog '%s': %s %s of %u bytes at 0x%llx at pc %zu\n",
+			prog->name, kind == ACCESS_RDONLY ? "read-only memory:" :
+			"out-of-bounds", what, n, (unsigned long long)a,
+			ctx->err_pc);
 	else if (err == -ETIMEDOUT)
 		pr_warn(prog->rt,
 			"prog '%s': instruction budget of %llu exhausted at pc %zu\n",

@@ -69,10 +69,16 @@ INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		__attribute__((aligned(16)));
 
 	if (checked) {
+		/* The stack region is the frames in use: main's 512 bytes at
+		 * the top, growing by a frame at each call and shrinking at
+		 * each return, so the unused deeper frames (and a returned
+		 * callee's) are out of bounds. */
 		memset(stack, 0, sizeof(stack));
 		memset(reg, 0, sizeof(reg));
-		ctx->regions[0].lo = (uintptr_t)stack;
+		ctx->regions[0].lo =
+			(uintptr_t)stack + sizeof(stack) - UEBPF_STACK_SIZE;
 		ctx->regions[0].hi = (uintptr_t)stack + sizeof(stack);
+		ctx->regions[0].flags = 0;
 	}
 	reg[1] = r1;
 	reg[2] = r2;
@@ -87,7 +93,7 @@ INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 	do {                                                                   \
 		budget -= ip - seg + 1;                                        \
 		if (unlikely(budget < 0))                                      \
-			return fault(prog, ctx, ip, -ETIMEDOUT, "", 0, 0);     \
+			return fault(prog, ctx, ip, -ETIMEDOUT, "", 0, 0, 0);  \
 	} while (0)
 #define JUMP(delta)                                                            \
 	do {                                                                   \
@@ -96,10 +102,15 @@ INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		seg = ip;                                                      \
 		goto *jt[ip->code];                                            \
 	} while (0)
-#define CHECK(what, a, n)                                                      \
+/* write: a store or an atomic, which read-only regions refuse. */
+#define CHECK(what, a, n, write)                                               \
 	do {                                                                   \
-		if (checked && unlikely(!region_ok(ctx, (a), (n))))            \
-			return fault(prog, ctx, ip, -EFAULT, what, (a), (n));  \
+		int k_;                                                        \
+		if (checked && unlikely((k_ = region_ok(prog, ctx, (a), (n),   \
+							 (write))) !=          \
+					ACCESS_OK))                            \
+			return fault(prog, ctx, ip, -EFAULT, what, (a), (n),   \
+				     k_);                                      \
 	} while (0)
 
 	goto *jt[ip->code];
@@ -217,17 +228,17 @@ ld_imm64:
 
 	/* Memory: dst/src + off, any alignment. */
 #define MEM(name, type)                                                        \
-	ldx_##name : { uint64_t a = SRC + OFF; CHECK("load", a, sizeof(type)); DST = LOAD(type, a); NEXT; } \
-	stx_##name : { uint64_t a = DST + OFF; CHECK("store", a, sizeof(type)); STORE(type, a, SRC); NEXT; } \
-	st_##name : { uint64_t a = DST + OFF; CHECK("store", a, sizeof(type)); STORE(type, a, IMM); NEXT; }
+	ldx_##name : { uint64_t a = SRC + OFF; CHECK("load", a, sizeof(type), false); DST = LOAD(type, a); NEXT; } \
+	stx_##name : { uint64_t a = DST + OFF; CHECK("store", a, sizeof(type), true); STORE(type, a, SRC); NEXT; } \
+	st_##name : { uint64_t a = DST + OFF; CHECK("store", a, sizeof(type), true); STORE(type, a, IMM); NEXT; }
 	MEM(b, uint8_t)
 	MEM(h, uint16_t)
 	MEM(w, uint32_t)
 	MEM(dw, uint64_t)
 #undef MEM
-ldxs_b: { uint64_t a = SRC + OFF; CHECK("load", a, 1); DST = (uint64_t)(int64_t)LOAD(int8_t, a); NEXT; }
-ldxs_h: { uint64_t a = SRC + OFF; CHECK("load", a, 2); DST = (uint64_t)(int64_t)LOAD(int16_t, a); NEXT; }
-ldxs_w: { uint64_t a = SRC + OFF; CHECK("load", a, 4); DST = (uint64_t)(int64_t)LOAD(int32_t, a); NEXT; }
+ldxs_b: { uint64_t a = SRC + OFF; CHECK("load", a, 1, false); DST = (uint64_t)(int64_t)LOAD(int8_t, a); NEXT; }
+ldxs_h: { uint64_t a = SRC + OFF; CHECK("load", a, 2, false); DST = (uint64_t)(int64_t)LOAD(int16_t, a); NEXT; }
+ldxs_w: { uint64_t a = SRC + OFF; CHECK("load", a, 4, false); DST = (uint64_t)(int64_t)LOAD(int32_t, a); NEXT; }
 
 	/* Atomics: imm selects the operation; BPF_FETCH puts the old value
 	 * in src (zero-extended for 32 bits); cmpxchg compares with r0 and
@@ -236,11 +247,11 @@ ldxs_w: { uint64_t a = SRC + OFF; CHECK("load", a, 4); DST = (uint64_t)(int64_t)
 	label : {                                                              \
 		uint64_t a = DST + OFF;                                        \
 		type *p = (type *)(uintptr_t)a, old;                           \
-		CHECK("atomic access", a, sizeof(type));                       \
+		CHECK("atomic access", a, sizeof(type), true);                 \
 		if (checked && unlikely(a & (sizeof(type) - 1)))               \
 			return fault(prog, ctx, ip, -EFAULT,                   \
 				     "misaligned atomic access", a,            \
-				     sizeof(type));                            \
+				     sizeof(type), 0);                         \
 		switch (ip->imm) {                                             \
 		case BPF_ADD: __atomic_fetch_add(p, (type)SRC, __ATOMIC_SEQ_CST); NEXT; \
 		case BPF_OR: __atomic_fetch_or(p, (type)SRC, __ATOMIC_SEQ_CST); NEXT; \
@@ -271,12 +282,15 @@ call:
 		CHARGE();
 		if (unlikely(depth + 1 >= UEBPF_MAX_CALL_FRAMES))
 			return fault(prog, ctx, ip, -E2BIG,
-				     "call stack deeper than 8 frames", 0, 0);
+				     "call stack deeper than 8 frames", 0, 0,
+				     0);
 		f = &frames[depth++];
 		__builtin_memcpy(f->saved, &reg[6], sizeof(f->saved));
 		f->fp = reg[10];
 		f->ret = ip + 1;
 		reg[10] -= UEBPF_STACK_SIZE;
+		if (checked)
+			ctx->regions[0].lo -= UEBPF_STACK_SIZE;
 		ip += ip->imm + 1;
 		seg = ip;
 		goto *jt[ip->code];
@@ -293,7 +307,7 @@ callx: {
 
 	if (unlikely(id >= UEBPF_MAX_HELPER_ID || !helpers[id].fn))
 		return fault(prog, ctx, ip, -EINVAL,
-			     "callx to an unknown helper id", id, 0);
+			     "callx to an unknown helper id", id, 0, 0);
 	ctx->budget = budget;
 	reg[0] = helpers[id].fn(reg[1], reg[2], reg[3], reg[4], reg[5], ctx);
 	if (unlikely(ctx->err))
@@ -308,6 +322,8 @@ exit:
 
 		__builtin_memcpy(&reg[6], f->saved, sizeof(f->saved));
 		reg[10] = f->fp;
+		if (checked)
+			ctx->regions[0].lo += UEBPF_STACK_SIZE;
 		ip = seg = f->ret;
 		goto *jt[ip->code];
 	}
@@ -316,7 +332,7 @@ exit:
 	return 0;
 bad:
 	return fault(prog, ctx, ip, -EINVAL, "invalid opcode (not validated)",
-		     0, 0);
+		     0, 0, 0);
 #undef DST
 #undef SRC
 #undef IMM

@@ -27,11 +27,17 @@ int uebpf_xdp_run_ctx(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx,
 	ctx.err = 0;
 	ctx.err_pc = 0;
 	ctx.regions = regions;
-	/* [0] is the stack, which the interpreter fills in. */
+	/* [0] is the stack, which the interpreter fills in; then the packet
+	 * with its metadata, and the context's rewritten xdp_md fields,
+	 * which the program may only read.  Map values lookups return are
+	 * found through the program's used maps (vm/interp.c). */
 	regions[1].lo = (uintptr_t)xctx->data_meta;
 	regions[1].hi = (uintptr_t)xctx->data_end;
+	regions[1].flags = 0;
 	regions[2].lo = (uintptr_t)xctx;
-	regions[2].hi = (uintptr_t)(xctx + 1);
+	/* The fields past frame_sz are the helpers' alone. */
+	regions[2].hi = (uintptr_t)&xctx->data_hard_start;
+	regions[2].flags = UEBPF_REGION_RDONLY;
 	if (prog->nr_value_regions)
 		memcpy(&regions[3], prog->value_regions,
 		       prog->nr_value_regions * sizeof(*regions));
