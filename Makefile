@@ -3,6 +3,7 @@
 #   make check      every test (installs missing build deps first, as root)
 #   make demo       a bundled program run through the library
 #   make bench      side-by-side benchmarks
+#   make bench-verify OBJS=...   load/verify cost beside the kernel's
 #   make fuzz       a long fuzzing campaign
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       apt-get the Debian build dependencies (or print the line)
@@ -68,7 +69,7 @@ BENCH_LOAD := $(B)/bench/bench_load
 # Tools link the shared library found next to them.
 TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 
-.PHONY: all check deps check-deps demo bench fuzz install uninstall clean \
+.PHONY: all check deps check-deps demo bench bench-verify fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
 	check-soundness soundness-kernel abi-baseline format
@@ -373,10 +374,26 @@ $(BENCH_LOAD): bench/bench_load.c $(A) include/uebpf.h $(wildcard include/uebpf/
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB)
 
-bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(B)/progs/big.o
+# bench_verify reaches the runtime's helper table and the internal load:
+# static library too.
+BENCH_VERIFY := $(B)/bench/bench_verify
+$(BENCH_VERIFY): bench/bench_verify.c $(A) include/uebpf.h $(wildcard include/uebpf/*.h lib/*.h vm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB)
+
+bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(BENCH_VERIFY) $(PROG_OBJS)
 	$(BENCH)
 	$(BENCH_MAPS)
 	$(BENCH_LOAD) $(B)/progs/big.o
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_VERIFY)
+
+# Verification cost beside the kernel's on any objects:
+#   make bench-verify OBJS='dir/*.o' [BENCH_VERIFY_ARGS='--verify-only -v']
+# Without OBJS: build/progs/big.o and the project's objects over 500 insns.
+OBJS ?=
+BENCH_VERIFY_ARGS ?=
+bench-verify: $(BENCH_VERIFY) $(PROG_OBJS)
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_VERIFY) $(BENCH_VERIFY_ARGS) $(OBJS)
 
 # ---- install --------------------------------------------------------------
 
