@@ -254,8 +254,6 @@ struct frame {
 	int callsite;	 /* insn of the call that made this frame, -1 */
 	uint32_t frameno;
 	uint32_t subprog; /* first insn of the function */
-	bool in_callback;
-	int callback_helper; /* insn of the bpf_loop call, or -1 */
 };
 
 struct ref {
@@ -496,7 +494,6 @@ static void coerce_size(struct reg *r, unsigned int size)
 /* Per instruction, what the walk learnt. */
 struct insn_aux {
 	uint8_t ptr_type;  /* base pointer kind of a load/store (ctx rewrite) */
-	bool seen;
 	bool prune_point;
 	uint16_t ctx_field; /* ctx load: offset in struct uebpf_xdp_ctx + 1 */
 	uint8_t ctx_size;   /* ... and its size */
@@ -540,7 +537,6 @@ struct env {
 	uint32_t *subprog_stack; /* per insn of a function entry: max depth */
 	struct vstate *evicted; /* off the lists but still on a path */
 	bool has_tail_call;
-	bool precision_all; /* a backtrack gave up: compare every scalar */
 	int err;
 };
 
@@ -1142,11 +1138,6 @@ static int adjust_ptr(struct env *e, const struct bpf_insn *in,
 				in->dst_reg, op_str(op));
 		return -EACCES;
 	}
-	if (off->smin == INT64_MIN && off->smax == INT64_MAX &&
-	    !reg_is_const(off) && off->umax == UINT64_MAX) {
-		/* an unbounded scalar: the kernel refuses the math at use;
-		 * refusing it here gives the clearer message */
-	}
 	if (!ptr_off_sane(e, off, ptr->type))
 		return -EINVAL;
 	if (off_regno < MAX_BPF_REG) {
@@ -1199,11 +1190,6 @@ static int adjust_ptr(struct env *e, const struct bpf_insn *in,
 	}
 	if (!ptr_off_sane(e, &res, res.type))
 		return -EINVAL;
-	if (res.type == PTR_TO_STACK && tnum_is_const(res.var) &&
-	    (res.off + (int64_t)res.var.value < -UEBPF_STACK_SIZE ||
-	     res.off + (int64_t)res.var.value > 0)) {
-		/* kernel: checked at access; the pointer itself may exist */
-	}
 	*dst = res;
 	return 0;
 }
@@ -1632,7 +1618,6 @@ static int check_stack_access(struct env *e, unsigned int regno,
 			return err;
 		note_stack_depth(e, f, (int)lo);
 		record_stack_access(e, ptr->frameno, -2);
-		record_stack_access(e, ptr->frameno, -3);
 		if (t == ACC_READ) {
 			err = check_stack_init(e, f, (int)lo,
 					       (int)(hi - lo) + size, regno,
@@ -2009,7 +1994,6 @@ static int check_helper_mem(struct env *e, uint32_t idx, unsigned int regno,
 		}
 		note_stack_depth(e, f, (int)lo);
 		record_stack_access(e, r->frameno, -2);
-		record_stack_access(e, r->frameno, -3);
 		if (t == ACC_WRITE) {
 			err = grow_stack(f, (-lo + 7) / 8);
 			if (err)
@@ -2024,8 +2008,6 @@ static int check_helper_mem(struct env *e, uint32_t idx, unsigned int regno,
 		return 0;
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
-		if (t == ACC_WRITE && false)
-			return -EACCES;
 		return check_packet_access(e, regno, r, r->off, (int)size,
 					   zero_ok);
 	case PTR_TO_MAP_VALUE:
@@ -3608,7 +3590,6 @@ static int check_pseudo_call(struct env *e, uint32_t idx, uint32_t *next)
 	callee->callsite = idx;
 	callee->frameno = st->curframe + 1;
 	callee->subprog = target;
-	callee->callback_helper = -1;
 	for (i = BPF_REG_1; i <= BPF_REG_5; i++)
 		callee->regs[i] = caller->regs[i];
 	callee->regs[BPF_REG_10].type = PTR_TO_STACK;
@@ -3717,12 +3698,12 @@ static int check_load_store(struct env *e, uint32_t idx)
 {
 	const struct bpf_insn *in = &e->insns[idx];
 	uint8_t cls = BPF_CLASS(in->code);
-	int size = 1 << (3 - (BPF_SIZE(in->code) >> 3) ) ;
+	int size = BPF_SIZE(in->code) == BPF_B ? 1 :
+		   BPF_SIZE(in->code) == BPF_H ? 2 :
+		   BPF_SIZE(in->code) == BPF_W ? 4 : 8;
 	struct reg *regs = cur_regs(e), out;
 	int err;
 
-	size = BPF_SIZE(in->code) == BPF_B ? 1 : BPF_SIZE(in->code) == BPF_H ? 2 :
-	       BPF_SIZE(in->code) == BPF_W ? 4 : 8;
 	if (cls == BPF_LDX) {
 		err = check_reg_read(e, in->src_reg);
 		if (!err)
@@ -4074,7 +4055,6 @@ static int do_check(struct env *e)
 		err = push_path(e, idx);
 		if (err)
 			return err;
-		e->aux[idx].seen = true;
 		if (e->aux[idx].prune_point) {
 			err = is_state_visited(e, idx);
 			if (err < 0)
@@ -4239,7 +4219,6 @@ int uebpf_verify(struct uebpf_prog *prog, struct uebpf_vlog *log)
 	compute_liveness(e);
 
 	f0->callsite = -1;
-	f0->callback_helper = -1;
 	f0->regs[BPF_REG_1].type = PTR_TO_CTX;
 	mark_known(&f0->regs[BPF_REG_1], 0);
 	f0->regs[BPF_REG_10].type = PTR_TO_STACK;

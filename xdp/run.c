@@ -27,21 +27,26 @@ int uebpf_xdp_run_ctx(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx,
 	ctx.err = 0;
 	ctx.err_pc = 0;
 	ctx.regions = regions;
-	/* [0] is the stack, which the interpreter fills in; then the packet
-	 * with its metadata, and the context's rewritten xdp_md fields,
-	 * which the program may only read.  Map values lookups return are
-	 * found through the program's used maps (vm/interp.c). */
-	regions[1].lo = (uintptr_t)xctx->data_meta;
-	regions[1].hi = (uintptr_t)xctx->data_end;
-	regions[1].flags = 0;
-	regions[2].lo = (uintptr_t)xctx;
-	/* The fields past frame_sz are the helpers' alone. */
-	regions[2].hi = (uintptr_t)&xctx->data_hard_start;
-	regions[2].flags = UEBPF_REGION_RDONLY;
-	if (prog->nr_value_regions)
-		memcpy(&regions[3], prog->value_regions,
-		       prog->nr_value_regions * sizeof(*regions));
-	ctx.nr_regions = 3 + prog->nr_value_regions;
+	ctx.nr_regions = 0;
+	/* Only the debug mode looks at regions: a verified run pays nothing
+	 * for them. */
+	if (prog->checked) {
+		/* [0] is the stack, which the interpreter fills in; then the packet
+		 * with its metadata, and the context's rewritten xdp_md fields,
+		 * which the program may only read.  Map values lookups return are
+		 * found through the program's used maps (vm/interp.c). */
+		regions[1].lo = (uintptr_t)xctx->data_meta;
+		regions[1].hi = (uintptr_t)xctx->data_end;
+		regions[1].flags = 0;
+		regions[2].lo = (uintptr_t)xctx;
+		/* The fields past frame_sz are the helpers' alone. */
+		regions[2].hi = (uintptr_t)&xctx->data_hard_start;
+		regions[2].flags = UEBPF_REGION_RDONLY;
+		if (prog->nr_value_regions)
+			memcpy(&regions[3], prog->value_regions,
+			       prog->nr_value_regions * sizeof(*regions));
+		ctx.nr_regions = 3 + prog->nr_value_regions;
+	}
 	rec = uebpf_epoch_enter(&prog->rt->epoch);
 	err = uebpf_interp_run(prog, &ctx, (uintptr_t)xctx, 0, r0);
 	uebpf_epoch_exit(rec);
