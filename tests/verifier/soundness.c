@@ -285,8 +285,11 @@ int main(int argc, char **argv)
 	       o.index >= 0 ? "program" : "programs:",
 	       o.index >= 0 ? first : o.count,
 	       o.seconds > 0 ? " (or the time limit)" : "", o.runs,
-	       o.unverified ? ", UNVERIFIED dry run (tests the generator)"
-			    : "");
+	       !o.unverified ? ""
+	       : have_kernel
+		       ? ", UNVERIFIED dry run of what the kernel's verifier "
+			 "accepts (tests the debug mode)"
+		       : ", UNVERIFIED dry run (tests the generator)");
 	if (e->own_map_helpers)
 		printf("verifier_soundness: the library has no map helpers: "
 		       "test-only ones stand in\n");
