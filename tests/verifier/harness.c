@@ -227,7 +227,7 @@ int sh_env_init(struct sh_env *e)
 		e->nr_maps++;
 	}
 	e->frame = aligned_alloc(4096, SH_FRAME);
-	e->vlog_size = 1 << 16;
+	e->vlog_size = 1 << 20;
 	e->vlog = malloc(e->vlog_size);
 	if (!e->frame || !e->vlog) {
 		sh_env_free(e);
@@ -275,15 +275,24 @@ static void fill_bytes(struct gen_rng *r, uint8_t *p, size_t n)
 	}
 }
 
+/* Every map's contents from r alone, whatever earlier programs stored:
+ * hash maps are emptied first, so a program replayed with --index sees
+ * what it saw in the campaign. */
 void sh_fill_maps(struct sh_env *e, struct gen_rng *r)
 {
-	uint8_t val[4096];
+	uint8_t val[4096], key[64];
 	unsigned int i, k;
 
 	for (i = 0; i < e->nr_maps; i++) {
 		struct uebpf_map *m = e->maps[i];
 		const struct gen_map *g = &e->gmaps[i];
 		size_t vsz = g->value_size;
+
+		if (g->type != BPF_MAP_TYPE_ARRAY &&
+		    g->type != BPF_MAP_TYPE_PERCPU_ARRAY)
+			while (!uebpf_map_get_next_key(m, NULL, key))
+				if (uebpf_map_delete_elem(m, key))
+					break;
 
 		if (g->type == BPF_MAP_TYPE_PERCPU_ARRAY ||
 		    g->type == BPF_MAP_TYPE_PERCPU_HASH)
@@ -301,7 +310,6 @@ void sh_fill_maps(struct sh_env *e, struct gen_rng *r)
 				uebpf_map_update_elem(m, &key, val, BPF_ANY);
 				continue;
 			}
-			uebpf_map_delete_elem(m, &key);
 			if (gen_chance(r, 60)) {
 				fill_bytes(r, val, vsz);
 				uebpf_map_update_elem(m, &key, val, BPF_ANY);
@@ -402,6 +410,30 @@ struct uebpf_prog *sh_load(struct sh_env *e, const struct gen_prog *p,
 	if (!unverified) {
 		prog = uebpf_prog_load(e->rt, BPF_PROG_TYPE_XDP, p->insns,
 				       p->cnt, &o);
+		if (!prog && errno == ENOSPC) {
+			/* a log that does not fit may refuse the program,
+			 * as the kernel's does: once more with room */
+			char *big = malloc(64u << 20);
+
+			if (big) {
+				size_t len;
+				int saved;
+
+				o.log_buf = big;
+				o.log_size = 64u << 20;
+				prog = uebpf_prog_load(e->rt, BPF_PROG_TYPE_XDP,
+						       p->insns, p->cnt, &o);
+				saved = errno;
+				/* its end, where the reason is */
+				len = strlen(big);
+				snprintf(e->vlog, e->vlog_size, "%s",
+					 big + (len >= e->vlog_size
+							? len - e->vlog_size + 1
+							: 0));
+				free(big);
+				errno = saved;
+			}
+		}
 	} else {
 		static struct bpf_insn copy[GEN_MAX_INSNS];
 		size_t pc;

@@ -45,8 +45,7 @@ int ko_verdict(struct ko *k, const struct gen_prog *p, char *log,
 	       size_t log_size)
 {
 	static struct bpf_insn copy[GEN_MAX_INSNS];
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log,
-		    .log_size = (__u32)log_size, .log_level = 1);
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
 	size_t pc;
 	unsigned int i;
 	int fd;
@@ -66,12 +65,26 @@ int ko_verdict(struct ko *k, const struct gen_prog *p, char *log,
 	}
 	if (log && log_size)
 		log[0] = '\0';
+	/* Without a log first: at level 1 the kernel logs every insn it
+	 * walks, and a log that does not fit is a refusal (ENOSPC). */
 	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "gen", "GPL", copy, p->cnt, &o);
 	if (fd >= 0) {
 		close(fd);
 		return 1;
 	}
-	if (errno == EPERM && (!log || !log[0]))
+	if (errno == EPERM)
 		return -EPERM;
+	if (log && log_size) {
+		/* again for the reason: the end of the log (rotating) */
+		o.log_buf = log;
+		o.log_size = (__u32)log_size;
+		o.log_level = 1;
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "gen", "GPL", copy,
+				   p->cnt, &o);
+		if (fd >= 0) { /* cannot be, but then it is accepted */
+			close(fd);
+			return 1;
+		}
+	}
 	return 0;
 }
