@@ -15,9 +15,11 @@ int ko_init(struct ko *k, const struct gen_map *maps, unsigned int nr_maps)
 
 	memset(k, 0, sizeof(*k));
 	for (i = 0; i < nr_maps && i < GEN_MAX_MAPS; i++) {
+		LIBBPF_OPTS(bpf_map_create_opts, mo,
+			    .map_flags = maps[i].map_flags);
 		int fd = bpf_map_create((enum bpf_map_type)maps[i].type, "gen",
 					maps[i].key_size, maps[i].value_size,
-					maps[i].max_entries, NULL);
+					maps[i].max_entries, &mo);
 
 		if (fd < 0) {
 			int err = -errno;
@@ -55,7 +57,8 @@ int ko_verdict(struct ko *k, const struct gen_prog *p, char *log,
 	for (pc = 0; pc + 1 < p->cnt; pc++) {
 		if (copy[pc].code != (BPF_LD | BPF_IMM | BPF_DW))
 			continue;
-		if (copy[pc].src_reg == BPF_PSEUDO_MAP_FD)
+		if (copy[pc].src_reg == BPF_PSEUDO_MAP_FD ||
+		    copy[pc].src_reg == BPF_PSEUDO_MAP_VALUE)
 			for (i = 0; i < k->nr_maps; i++)
 				if ((uint32_t)copy[pc].imm == k->map_id[i]) {
 					copy[pc].imm = k->map_fd[i];
