@@ -1192,11 +1192,16 @@ static void key_ptr(struct g *g, int reg, int koff, unsigned int ksize)
 static void value_access(struct g *g, int v, const struct gen_map *m, int vbase,
 			 int skip, bool v_is_r0)
 {
-	unsigned int vs = m->value_size, s, k;
+	unsigned int vs = m->value_size, s, k, what = below(g, 9);
 	int off, r, q;
 	uint16_t avoid = (uint16_t)(1u << v);
+	/* programs only read BPF_F_RDONLY_PROG values */
+	bool ro = m->map_flags & BPF_F_RDONLY_PROG,
+	     writes = what >= 2 && what != 5 && what != 6;
 
-	switch (below(g, 9)) {
+	if (ro && writes && !mut(g, "rdonly_value_write"))
+		what = 0;
+	switch (what) {
 	case 0:
 	case 1: /* load */
 		s = pick_size(g, vs);
@@ -1287,6 +1292,8 @@ static void value_access(struct g *g, int v, const struct gen_map *m, int vbase,
 		emit(g, BPF_ALU64 | BPF_ADD | BPF_X, (uint8_t)q, (uint8_t)r, 0,
 		     0);
 		k = below(g, 2);
+		if (!k && ro && !mut(g, "rdonly_value_write"))
+			k = 1;
 		if (k)
 			ldx(g, s, r, q, 0, false);
 		else
@@ -1396,7 +1403,9 @@ static void blk_map(struct g *g)
 	n = 1 + below(g, 4);
 	for (i = 0; i < n; i++)
 		value_access(g, v, m, vbase, skip, v == 0);
-	if (held && chance(g, 50)) {
+	if (held && chance(g, 50) &&
+	    (!(m->map_flags & BPF_F_RDONLY_PROG) ||
+	     mut(g, "update_rdonly_map"))) {
 		/* delete (or replace) the element while holding its value:
 		 * the memory stays the value until the program returns */
 		load_map_r1(g, m, (uint16_t)(1u << v));
@@ -1439,6 +1448,8 @@ static void blk_map_update(struct g *g)
 	if (!f->calls || !g->o->nr_maps)
 		return;
 	m = pick_map(g, &mi);
+	if (m->map_flags & BPF_F_RDONLY_PROG && !mut(g, "update_rdonly_map"))
+		return;
 	koff = stack_alloc(g, m->key_size);
 	build_key(g, m, koff);
 	if (chance(g, 30)) {
@@ -1471,6 +1482,36 @@ static void blk_map_update(struct g *g)
 	}
 	after_call(g);
 	set_scalar(g, 0);
+}
+
+/* Global data: a variable of a single-element ARRAY by address. */
+static void blk_global(struct g *g)
+{
+	const struct gen_map *ms[GEN_MAX_MAPS], *m;
+	unsigned int i, n = 0, base;
+	int r, skip;
+
+	for (i = 0; i < g->o->nr_maps && n < GEN_MAX_MAPS; i++)
+		if (g->o->maps[i].global)
+			ms[n++] = &g->o->maps[i];
+	r = pick_scratch(g, 0);
+	if (!n || r < 0)
+		return;
+	m = ms[below(g, n)];
+	/* the variable's offset, folded into the ld_imm64 as clang does */
+	base = below(g, m->value_size);
+	if (chance(g, 60))
+		base &= ~7u;
+	emit(g, BPF_LD | BPF_IMM | BPF_DW, (uint8_t)r, BPF_PSEUDO_MAP_VALUE, 0,
+	     (int32_t)m->id);
+	emit(g, 0, 0, 0, 0, (int32_t)base);
+	kill(g, r);
+	skip = new_label(g);
+	n = 1 + below(g, 3);
+	for (i = 0; i < n; i++)
+		value_access(g, r, m, (int)base, skip, r == 0);
+	kill(g, r);
+	place(g, skip);
 }
 
 /* ---- stack --------------------------------------------------------------- */
@@ -2011,19 +2052,21 @@ static void gen_block(struct g *g, bool top)
 	w = below(g, 100);
 	if (w < 13)
 		blk_bounds(g);
-	else if (w < 27)
+	else if (w < 26)
 		blk_pkt(g);
-	else if (w < 34)
+	else if (w < 33)
 		blk_varoff(g);
-	else if (w < 38)
+	else if (w < 37)
 		blk_meta(g);
-	else if (w < 54)
+	else if (w < 52)
 		blk_map(g);
-	else if (w < 59)
+	else if (w < 57)
 		blk_map_update(g);
-	else if (w < 68)
+	else if (w < 62)
+		blk_global(g);
+	else if (w < 70)
 		blk_stack(g);
-	else if (w < 80)
+	else if (w < 81)
 		blk_alu(g);
 	else if (w < 88)
 		blk_branch(g);

@@ -67,6 +67,11 @@ struct gen_map {
 	uint32_t key_size, value_size, max_entries;
 	/* Keys the generator writes are below key_range (some miss). */
 	uint32_t key_range;
+	uint32_t map_flags; /* BPF_F_RDONLY_PROG: programs only read */
+	/* A single-element ARRAY programs address as global data
+	 * (ld_imm64 src 2, BPF_PSEUDO_MAP_VALUE), as clang does .data,
+	 * .bss and .rodata. */
+	bool global;
 };
 
 struct gen_opts {

@@ -124,6 +124,11 @@ static uint64_t w_update(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 			      "bpf_map_update_elem: r1 0x%llx is not a map of "
 			      "the program",
 			      (unsigned long long)r1);
+	if (m->map_flags & BPF_F_RDONLY_PROG)
+		return hfault(ctx,
+			      "bpf_map_update_elem: map '%s' is read-only for "
+			      "programs (BPF_F_RDONLY_PROG)",
+			      m->name);
 	if (!mem_ok(ctx, r2, m->key_size))
 		return hfault(ctx,
 			      "bpf_map_update_elem: key r2 0x%llx: %u bytes "
@@ -150,6 +155,11 @@ static uint64_t w_delete(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 			      "bpf_map_delete_elem: r1 0x%llx is not a map of "
 			      "the program",
 			      (unsigned long long)r1);
+	if (m->map_flags & BPF_F_RDONLY_PROG)
+		return hfault(ctx,
+			      "bpf_map_delete_elem: map '%s' is read-only for "
+			      "programs (BPF_F_RDONLY_PROG)",
+			      m->name);
 	if (!mem_ok(ctx, r2, m->key_size))
 		return hfault(ctx,
 			      "bpf_map_delete_elem: key r2 0x%llx: %u bytes "
@@ -189,13 +199,18 @@ int sh_env_init(struct sh_env *e)
 	static const struct {
 		enum bpf_map_type type;
 		const char *name;
-		uint32_t key_size, value_size, max_entries, key_range;
+		uint32_t key_size, value_size, max_entries, key_range, flags;
+		bool global;
 	} defs[] = {
 		/* value sizes not multiples of 8: the padding is no value */
-		{BPF_MAP_TYPE_ARRAY, "gen_array", 4, 44, 8, 10},
-		{BPF_MAP_TYPE_HASH, "gen_hash", 8, 24, 16, 20},
-		{BPF_MAP_TYPE_PERCPU_ARRAY, "gen_pcpu", 4, 16, 4, 5},
-		{BPF_MAP_TYPE_LRU_HASH, "gen_lru", 4, 36, 8, 12},
+		{BPF_MAP_TYPE_ARRAY, "gen_array", 4, 44, 8, 10, 0, false},
+		{BPF_MAP_TYPE_HASH, "gen_hash", 8, 24, 16, 20, 0, false},
+		{BPF_MAP_TYPE_PERCPU_ARRAY, "gen_pcpu", 4, 16, 4, 5, 0, false},
+		{BPF_MAP_TYPE_LRU_HASH, "gen_lru", 4, 36, 8, 12, 0, false},
+		/* global data, .data / .bss and .rodata */
+		{BPF_MAP_TYPE_ARRAY, "gen_data", 4, 64, 1, 1, 0, true},
+		{BPF_MAP_TYPE_ARRAY, "gen_rodata", 4, 40, 1, 1,
+		 BPF_F_RDONLY_PROG, true},
 	};
 	UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 2, .log_fn = log_fn,
 		   .log_ctx = e);
@@ -206,9 +221,11 @@ int sh_env_init(struct sh_env *e)
 	if (!e->rt)
 		return -errno;
 	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+		UEBPF_OPTS(uebpf_map_create_opts, mo,
+			   .map_flags = defs[i].flags);
 		struct uebpf_map *m = uebpf_map_create(
 			e->rt, defs[i].type, defs[i].name, defs[i].key_size,
-			defs[i].value_size, defs[i].max_entries, NULL);
+			defs[i].value_size, defs[i].max_entries, &mo);
 
 		if (!m) {
 			int err = -errno;
@@ -223,11 +240,13 @@ int sh_env_init(struct sh_env *e)
 					 .key_size = defs[i].key_size,
 					 .value_size = defs[i].value_size,
 					 .max_entries = defs[i].max_entries,
-					 .key_range = defs[i].key_range};
+					 .key_range = defs[i].key_range,
+					 .map_flags = defs[i].flags,
+					 .global = defs[i].global};
 		e->nr_maps++;
 	}
 	e->frame = aligned_alloc(4096, SH_FRAME);
-	e->vlog_size = 1 << 16;
+	e->vlog_size = 1 << 20;
 	e->vlog = malloc(e->vlog_size);
 	if (!e->frame || !e->vlog) {
 		sh_env_free(e);
@@ -275,15 +294,24 @@ static void fill_bytes(struct gen_rng *r, uint8_t *p, size_t n)
 	}
 }
 
+/* Every map's contents from r alone, whatever earlier programs stored:
+ * hash maps are emptied first, so a program replayed with --index sees
+ * what it saw in the campaign. */
 void sh_fill_maps(struct sh_env *e, struct gen_rng *r)
 {
-	uint8_t val[4096];
+	uint8_t val[4096], key[64];
 	unsigned int i, k;
 
 	for (i = 0; i < e->nr_maps; i++) {
 		struct uebpf_map *m = e->maps[i];
 		const struct gen_map *g = &e->gmaps[i];
 		size_t vsz = g->value_size;
+
+		if (g->type != BPF_MAP_TYPE_ARRAY &&
+		    g->type != BPF_MAP_TYPE_PERCPU_ARRAY)
+			while (!uebpf_map_get_next_key(m, NULL, key))
+				if (uebpf_map_delete_elem(m, key))
+					break;
 
 		if (g->type == BPF_MAP_TYPE_PERCPU_ARRAY ||
 		    g->type == BPF_MAP_TYPE_PERCPU_HASH)
@@ -301,7 +329,6 @@ void sh_fill_maps(struct sh_env *e, struct gen_rng *r)
 				uebpf_map_update_elem(m, &key, val, BPF_ANY);
 				continue;
 			}
-			uebpf_map_delete_elem(m, &key);
 			if (gen_chance(r, 60)) {
 				fill_bytes(r, val, vsz);
 				uebpf_map_update_elem(m, &key, val, BPF_ANY);
@@ -402,6 +429,30 @@ struct uebpf_prog *sh_load(struct sh_env *e, const struct gen_prog *p,
 	if (!unverified) {
 		prog = uebpf_prog_load(e->rt, BPF_PROG_TYPE_XDP, p->insns,
 				       p->cnt, &o);
+		if (!prog && errno == ENOSPC) {
+			/* a log that does not fit may refuse the program,
+			 * as the kernel's does: once more with room */
+			char *big = malloc(64u << 20);
+
+			if (big) {
+				size_t len;
+				int saved;
+
+				o.log_buf = big;
+				o.log_size = 64u << 20;
+				prog = uebpf_prog_load(e->rt, BPF_PROG_TYPE_XDP,
+						       p->insns, p->cnt, &o);
+				saved = errno;
+				/* its end, where the reason is */
+				len = strlen(big);
+				snprintf(e->vlog, e->vlog_size, "%s",
+					 big + (len >= e->vlog_size
+							? len - e->vlog_size + 1
+							: 0));
+				free(big);
+				errno = saved;
+			}
+		}
 	} else {
 		static struct bpf_insn copy[GEN_MAX_INSNS];
 		size_t pc;

@@ -15,9 +15,11 @@ int ko_init(struct ko *k, const struct gen_map *maps, unsigned int nr_maps)
 
 	memset(k, 0, sizeof(*k));
 	for (i = 0; i < nr_maps && i < GEN_MAX_MAPS; i++) {
+		LIBBPF_OPTS(bpf_map_create_opts, mo,
+			    .map_flags = maps[i].map_flags);
 		int fd = bpf_map_create((enum bpf_map_type)maps[i].type, "gen",
 					maps[i].key_size, maps[i].value_size,
-					maps[i].max_entries, NULL);
+					maps[i].max_entries, &mo);
 
 		if (fd < 0) {
 			int err = -errno;
@@ -45,8 +47,7 @@ int ko_verdict(struct ko *k, const struct gen_prog *p, char *log,
 	       size_t log_size)
 {
 	static struct bpf_insn copy[GEN_MAX_INSNS];
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log,
-		    .log_size = (__u32)log_size, .log_level = 1);
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
 	size_t pc;
 	unsigned int i;
 	int fd;
@@ -56,7 +57,8 @@ int ko_verdict(struct ko *k, const struct gen_prog *p, char *log,
 	for (pc = 0; pc + 1 < p->cnt; pc++) {
 		if (copy[pc].code != (BPF_LD | BPF_IMM | BPF_DW))
 			continue;
-		if (copy[pc].src_reg == BPF_PSEUDO_MAP_FD)
+		if (copy[pc].src_reg == BPF_PSEUDO_MAP_FD ||
+		    copy[pc].src_reg == BPF_PSEUDO_MAP_VALUE)
 			for (i = 0; i < k->nr_maps; i++)
 				if ((uint32_t)copy[pc].imm == k->map_id[i]) {
 					copy[pc].imm = k->map_fd[i];
@@ -66,12 +68,26 @@ int ko_verdict(struct ko *k, const struct gen_prog *p, char *log,
 	}
 	if (log && log_size)
 		log[0] = '\0';
+	/* Without a log first: at level 1 the kernel logs every insn it
+	 * walks, and a log that does not fit is a refusal (ENOSPC). */
 	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "gen", "GPL", copy, p->cnt, &o);
 	if (fd >= 0) {
 		close(fd);
 		return 1;
 	}
-	if (errno == EPERM && (!log || !log[0]))
+	if (errno == EPERM)
 		return -EPERM;
+	if (log && log_size) {
+		/* again for the reason: the end of the log (rotating) */
+		o.log_buf = log;
+		o.log_size = (__u32)log_size;
+		o.log_level = 1;
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "gen", "GPL", copy,
+				   p->cnt, &o);
+		if (fd >= 0) { /* cannot be, but then it is accepted */
+			close(fd);
+			return 1;
+		}
+	}
 	return 0;
 }

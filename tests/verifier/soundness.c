@@ -4,7 +4,11 @@
  * must run without touching memory outside what it may touch.
  *
  *   verifier_soundness --seed S --count N [--seconds T] [--runs R]
- *                      [--mutate PCT] [--index I] [-v] [--unverified]
+ *                      [--mutate PCT] [--blocks B] [--index I] [-v]
+ *                      [--unverified] [--kernel]
+ *
+ * --mutate: percent of programs with mutations (50); --blocks: at most
+ * that many idioms in main (14); --runs: packets per accepted program (8).
  *
  * Program i of seed S comes from the generator (gen.h) seeded from (S, i);
  * it is loaded as an XDP program with the maps pre-created, and when the
@@ -44,6 +48,7 @@ struct opts {
 	double seconds;
 	unsigned int runs;
 	unsigned int mutate;
+	unsigned int blocks;
 	long long index;
 	bool verbose;
 	bool unverified;
@@ -209,11 +214,12 @@ static void report(const struct opts *o, struct sh_env *e,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: verifier_soundness [--seed S] [--count N] "
-			"[--seconds T] [--runs R]\n"
-			"                          [--mutate PCT] [--index I] "
-			"[-v] [--unverified]\n"
-			"                          [--kernel]\n");
+	fprintf(stderr,
+		"usage: verifier_soundness [--seed S] [--count N] "
+		"[--seconds T] [--runs R]\n"
+		"                          [--mutate PCT] [--blocks B] "
+		"[--index I] [-v]\n"
+		"                          [--unverified] [--kernel]\n");
 	exit(2);
 }
 
@@ -230,7 +236,7 @@ int main(int argc, char **argv)
 	struct gen_opts go;
 	struct ko ko;
 	bool have_kernel = false;
-	static char klog[1 << 16];
+	static char klog[1 << 20];
 	unsigned long long k_clean = 0, k_mut = 0, k_asked = 0, here_not_k = 0,
 			   k_not_here = 0, here_not_k_ex = 0, k_not_here_ex = 0;
 	double t0 = now();
@@ -250,6 +256,8 @@ int main(int argc, char **argv)
 			o.runs = (unsigned int)strtoul(v, NULL, 0), a++;
 		else if (!strcmp(argv[a], "--mutate") && v)
 			o.mutate = (unsigned int)strtoul(v, NULL, 0), a++;
+		else if (!strcmp(argv[a], "--blocks") && v)
+			o.blocks = (unsigned int)strtoul(v, NULL, 0), a++;
 		else if (!strcmp(argv[a], "--index") && v)
 			o.index = strtoll(v, NULL, 0), a++;
 		else if (!strcmp(argv[a], "-v"))
@@ -269,7 +277,8 @@ int main(int argc, char **argv)
 	}
 	go = (struct gen_opts){.maps = e->gmaps,
 			       .nr_maps = e->nr_maps,
-			       .mutate_pct = o.mutate};
+			       .mutate_pct = o.mutate,
+			       .max_blocks = o.blocks};
 	if (o.kernel) {
 		err = ko_init(&ko, e->gmaps, e->nr_maps);
 		if (err)
@@ -285,8 +294,11 @@ int main(int argc, char **argv)
 	       o.index >= 0 ? "program" : "programs:",
 	       o.index >= 0 ? first : o.count,
 	       o.seconds > 0 ? " (or the time limit)" : "", o.runs,
-	       o.unverified ? ", UNVERIFIED dry run (tests the generator)"
-			    : "");
+	       !o.unverified ? ""
+	       : have_kernel
+		       ? ", UNVERIFIED dry run of what the kernel's verifier "
+			 "accepts (tests the debug mode)"
+		       : ", UNVERIFIED dry run (tests the generator)");
 	if (e->own_map_helpers)
 		printf("verifier_soundness: the library has no map helpers: "
 		       "test-only ones stand in\n");
