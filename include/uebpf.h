@@ -227,6 +227,7 @@ UEBPF_API const char *uebpf_helper_name(unsigned int helper_id);
 UEBPF_API const char *uebpf_prog_type_name(enum bpf_prog_type type);
 
 #include "uebpf/object.h"
+#include "uebpf/xdp.h"
 
 #ifdef __cplusplus
 }

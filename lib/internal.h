@@ -230,6 +230,8 @@ struct uebpf_prog {
 	bool verified;
 	/* Deepest stack use of any frame, from the verifier. */
 	uint32_t stack_depth;
+	/* An XDP verdict outside 0..4 was logged once already. */
+	atomic_bool warned_action;
 	/* The maps it refers to, one reference each (the kernel's used_maps),
 	 * every reference by pc, and the values it addresses directly. */
 	struct uebpf_map **used_maps;

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "uebpf.h"
+
 struct uebpf_xdp_ctx {
 	/* Read by the program (rewritten xdp_md fields). */
 	void *data;		  /* xdp_md.data */
@@ -22,6 +24,14 @@ struct uebpf_xdp_ctx {
 	uint32_t frame_sz;	  /* bytes from data_hard_start */
 	/* Helpers' state: never reachable by the program. */
 	void *data_hard_start;
+	/* Where an XDP_REDIRECT goes: what bpf_redirect() and
+	 * bpf_redirect_map() set (the kernel's bpf_redirect_info), cleared
+	 * at the start of every run. */
+	enum uebpf_xdp_redirect_kind redirect_kind;
+	uint32_t redirect_ifindex;
+	struct uebpf_map *redirect_map;
+	uint32_t redirect_key;
+	uint64_t redirect_flags;
 };
 
 #endif /* UEBPF_XDP_H */
