@@ -201,6 +201,9 @@ struct uebpf_run_ctx {
 	 * prog->used_maps (map ops value_contains): values lookups return. */
 	struct uebpf_region *regions;
 	unsigned int nr_regions;
+	/* An XDP run's struct uebpf_xdp_ctx (xdp/xdp.h), for the helpers that
+	 * take no context argument (bpf_redirect, bpf_redirect_map). */
+	void *xdp;
 };
 
 /* An ld_imm64 that loads a map (BPF_PSEUDO_MAP_FD) or the address of its

@@ -459,6 +459,7 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 	ctx.budget = prog->insn_budget;
 	ctx.err = 0;
 	ctx.err_pc = 0;
+	ctx.xdp = NULL;
 	ctx.regions = regions;
 	ctx.regions[1].lo = (uintptr_t)mem;
 	ctx.regions[1].hi = (uintptr_t)mem + len;

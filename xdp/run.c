@@ -28,6 +28,7 @@ int uebpf_xdp_run_ctx(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx,
 	ctx.err_pc = 0;
 	ctx.regions = regions;
 	ctx.nr_regions = 0;
+	ctx.xdp = xctx;
 	/* Only the debug mode looks at regions: a verified run pays nothing
 	 * for them. */
 	if (prog->checked) {
