@@ -383,13 +383,13 @@ static void test_unimplemented_refused_by_name(void **state)
 	UEBPF_OPTS(uebpf_prog_load_opts, o, .log_buf = vlog,
 		   .log_size = sizeof(vlog), .log_level = 1);
 	const struct bpf_insn insns[] = {
-		MOV64_IMM(2, 0), CALL_HELPER(BPF_FUNC_xdp_adjust_head), EXIT()
+		MOV64_IMM(2, 0), CALL_HELPER(BPF_FUNC_skb_store_bytes), EXIT()
 	};
 
 	(void)state;
 	assert_null(uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 3, &o));
 	assert_int_equal(errno, EINVAL);
-	assert_non_null(strstr(vlog, "unknown helper bpf_xdp_adjust_head#44 at pc 1"));
+	assert_non_null(strstr(vlog, "unknown helper bpf_skb_store_bytes#9 at pc 1"));
 }
 
 /* ---- maps -------------------------------------------------------------------
