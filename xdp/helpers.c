@@ -385,9 +385,9 @@ static int dev_mtu(const struct uebpf_runtime *rt,
 
 /* bpf_check_mtu(ctx, ifindex, &mtu_len, len_diff, flags), XDP flavour:
  * the packet (or *mtu_len + the L2 header, when *mtu_len is set) plus
- * len_diff against the device's MTU plus its L2 header.  *mtu_len gets
- * the MTU, 0 when the call fails; no flag is valid (BPF_MTU_CHK_SEGS is
- * the skb flavour's). */
+ * len_diff against the device's MTU plus its L2 header; *mtu_len gets the
+ * MTU.  No flag is valid (BPF_MTU_CHK_SEGS is the skb flavour's).  A call
+ * that fails (-EINVAL, -ENODEV) leaves *mtu_len alone, as 6.18 does. */
 static uint64_t helper_check_mtu(uint64_t r1, uint64_t r2, uint64_t r3,
 				 uint64_t r4, uint64_t r5,
 				 struct uebpf_run_ctx *ctx)
@@ -395,31 +395,22 @@ static uint64_t helper_check_mtu(uint64_t r1, uint64_t r2, uint64_t r3,
 	struct uebpf_xdp_ctx *x = xdp_of(ctx);
 	uint32_t *mtu_len = (uint32_t *)(uintptr_t)r3;
 	int32_t len_diff = (int32_t)r4;
-	int ret = BPF_MTU_CHK_RET_SUCCESS, mtu = 0;
-	int64_t len;
+	int ret = BPF_MTU_CHK_RET_SUCCESS, mtu;
+	int32_t len;
 
 	if (!ARGS_OK(BPF_FUNC_check_mtu))
 		return 0;
-	if (!x)
+	if (!x || r5)
 		return RET(-EINVAL);
-	if (r5) {
-		ret = -EINVAL;
-		goto out;
-	}
 	mtu = dev_mtu(ctx->prog ? ctx->prog->rt : NULL, x, (uint32_t)r2);
-	if (mtu < 0) {
-		ret = mtu;
-		mtu = 0;
-		goto out;
-	}
-	/* int arithmetic, as the kernel's (its int xdp_len wraps where
-	 * ours does not: *mtu_len is at most 2^32 - 1 plus 14). */
+	if (mtu < 0)
+		return RET(mtu);
+	/* The kernel's int arithmetic, wrapping as it does. */
 	len = *mtu_len ? (int32_t)(*mtu_len + MTU_HARD_HEADER_LEN) :
-			 (int64_t)((uintptr_t)x->data_end - (uintptr_t)x->data);
-	len = (int32_t)(uint32_t)(len + len_diff);
-	if (len > (int64_t)mtu + MTU_HARD_HEADER_LEN)
+			 (int32_t)((uintptr_t)x->data_end - (uintptr_t)x->data);
+	len = (int32_t)((uint32_t)len + (uint32_t)len_diff);
+	if (len > mtu + MTU_HARD_HEADER_LEN)
 		ret = BPF_MTU_CHK_RET_FRAG_NEEDED;
-out:
 	*mtu_len = (uint32_t)mtu;
 	return RET(ret);
 }
