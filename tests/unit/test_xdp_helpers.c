@@ -932,8 +932,8 @@ static void test_redirect_map_wrong_map(void **state)
 	kfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "a", 4, 4, 4, NULL);
 	assert_true(kfd >= 0);
 	redirect_prog(&b, (uint32_t)kfd, 0);
-	fd = kernel_load(&b);
-	assert_true(fd < 0);
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xh", "GPL", b.i, b.n, NULL);
+	assert_int_equal(fd, -EINVAL);
 	close(kfd);
 }
 
