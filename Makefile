@@ -211,7 +211,11 @@ $(TOOL_PCAPGEN): tests/tools/pcapgen.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
-check-tools: $(TOOL) $(TOOL_PCAPGEN) $(PROG_OBJS)
+$(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS)
 	B=$(B) bash tests/tools/test_uebpf.sh
 
 # The conformance files again, through a plugin built with ASan and UBSan.

@@ -287,8 +287,18 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 				     "'ctx_out', 'ctx_size_out' or 'repeat', "
 				     "got: '%s'?",
 				     argv[0]);
-		if (hits > 1)
-			return p_err("ambiguous prefix: '%s'", argv[0]);
+		if (hits > 1) {
+			char list[128] = "";
+
+			for (i = 0; i < ARRAY_SIZE(kw); i++)
+				if (is_prefix(argv[0], kw[i]))
+					snprintf(list + strlen(list),
+						 sizeof(list) - strlen(list),
+						 "%s'%s'", *list ? " or " : "",
+						 kw[i]);
+			return p_err("ambiguous prefix: '%s' could be %s", argv[0],
+				     list);
+		}
 		if (argc < 2)
 			return p_err("missing argument after '%s'", kw[k]);
 		switch (k) {
