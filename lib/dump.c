@@ -56,7 +56,7 @@ static void map_ref_text(const struct bpf_insn *in,
 int uebpf_prog_dump_xlated(const struct uebpf_prog *prog, char *buf,
 			   size_t size)
 {
-	struct out o = { .buf = buf, .size = buf ? size : 0 };
+	struct out o = {.buf = buf, .size = buf ? size : 0};
 	char text[160], line[200];
 	size_t pc;
 
@@ -67,8 +67,8 @@ int uebpf_prog_dump_xlated(const struct uebpf_prog *prog, char *buf,
 	for (pc = 0; pc < prog->insn_cnt; pc++) {
 		const struct bpf_insn *in = &prog->insns[pc];
 		const struct uebpf_map_ref *ref = NULL;
-		bool wide = uebpf_insn_is_ld_imm64(in) &&
-			    pc + 1 < prog->insn_cnt;
+		bool wide =
+			uebpf_insn_is_ld_imm64(in) && pc + 1 < prog->insn_cnt;
 
 		if (wide)
 			ref = ref_at(prog, pc);

@@ -65,7 +65,8 @@ static int join_continuations(char **buf, size_t *cap, FILE *fp,
 
 	for (;;) {
 		len = strlen(*buf);
-		while (len && ((*buf)[len - 1] == '\n' || (*buf)[len - 1] == '\r'))
+		while (len &&
+		       ((*buf)[len - 1] == '\n' || (*buf)[len - 1] == '\r'))
 			len--;
 		if (!len || (*buf)[len - 1] != '\\')
 			break;

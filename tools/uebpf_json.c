@@ -17,10 +17,10 @@ static struct {
 	FILE *f;
 	bool pretty;
 	unsigned int depth;
-	bool first[MAX_DEPTH]; /* no element written yet at this depth */
+	bool first[MAX_DEPTH];	/* no element written yet at this depth */
 	bool is_obj[MAX_DEPTH]; /* the container at this depth is an object */
-	bool after_name;       /* a name was written, its value comes next */
-	bool wrote;	       /* anything at all */
+	bool after_name;	/* a name was written, its value comes next */
+	bool wrote;		/* anything at all */
 } w;
 
 void jsonw_init(FILE *f, bool pretty)
@@ -126,21 +126,11 @@ static void quoted(const char *s)
 	fputc('"', w.f);
 	for (p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
-		case '"':
-			fputs("\\\"", w.f);
-			break;
-		case '\\':
-			fputs("\\\\", w.f);
-			break;
-		case '\n':
-			fputs("\\n", w.f);
-			break;
-		case '\t':
-			fputs("\\t", w.f);
-			break;
-		case '\r':
-			fputs("\\r", w.f);
-			break;
+		case '"': fputs("\\\"", w.f); break;
+		case '\\': fputs("\\\\", w.f); break;
+		case '\n': fputs("\\n", w.f); break;
+		case '\t': fputs("\\t", w.f); break;
+		case '\r': fputs("\\r", w.f); break;
 		default:
 			if (*p < 0x20)
 				fprintf(w.f, "\\u%04x", *p);

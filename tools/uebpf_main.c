@@ -88,7 +88,8 @@ static unsigned int distance(const char *a, const char *b)
 		d[0][j] = j;
 	for (i = 1; i <= la; i++)
 		for (j = 1; j <= lb; j++) {
-			unsigned int s = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			unsigned int s =
+				d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
 
 			if (d[i - 1][j] + 1 < s)
 				s = d[i - 1][j] + 1;
@@ -99,8 +100,8 @@ static unsigned int distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-int cmd_select(const struct cmd *cmds, int argc, char **argv,
-	       const char *what, const char *usage_line)
+int cmd_select(const struct cmd *cmds, int argc, char **argv, const char *what,
+	       const char *usage_line)
 {
 	const struct cmd *c, *best = NULL;
 	unsigned int d, best_d = 3;
@@ -128,8 +129,10 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv,
 static const char usage_text[] =
 	"Usage: %1$s [OPTIONS] prog show OBJ [name NAME]\n"
 	"       %1$s [OPTIONS] prog dump xlated OBJ [name NAME]\n"
-	"       %1$s [OPTIONS] prog run OBJ [name NAME] data_in FILE [data_out FILE]\n"
-	"                        [data_size_out N] [ctx_in FILE] [ctx_out FILE]\n"
+	"       %1$s [OPTIONS] prog run OBJ [name NAME] data_in FILE [data_out "
+	"FILE]\n"
+	"                        [data_size_out N] [ctx_in FILE] [ctx_out "
+	"FILE]\n"
 	"                        [ctx_size_out N] [repeat N]\n"
 	"       %1$s [OPTIONS] map { show | dump } OBJ [name MAP]\n"
 	"       %1$s [OPTIONS] map lookup OBJ [name MAP] key DATA\n"
@@ -142,12 +145,15 @@ static const char usage_text[] =
 	"       %1$s version\n"
 	"\n"
 	"       DATA := { [hex] BYTES }\n"
-	"       VALUE := { DATA | id ID | name NAME }   (map-in-map, prog array)\n"
+	"       VALUE := { DATA | id ID | name NAME }   (map-in-map, prog "
+	"array)\n"
 	"       UPDATE_FLAGS := { any | exist | noexist }\n"
 	"       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
-	"                    --interp | --jit | {-h|--help} | {-V|--version} }\n"
+	"                    --interp | --jit | {-h|--help} | {-V|--version} "
+	"}\n"
 	"\n"
-	"OBJ is a BPF ELF object file, opened and loaded by libuebpf; in a batch\n"
+	"OBJ is a BPF ELF object file, opened and loaded by libuebpf; in a "
+	"batch\n"
 	"an object is loaded once and shared by every line that names it.\n"
 	"See uebpf(1).\n";
 
@@ -186,15 +192,16 @@ static int do_version(int argc, char **argv)
 }
 
 static const struct cmd top_cmds[] = {
-	{ "help", do_help },   { "batch", do_batch }, { "prog", do_prog },
-	{ "map", do_map },     { "pcap", do_pcap },   { "version", do_version },
-	{ NULL, NULL },
+	{"help", do_help}, {"batch", do_batch}, {"prog", do_prog},
+	{"map", do_map},   {"pcap", do_pcap},	{"version", do_version},
+	{NULL, NULL},
 };
 
 int tool_dispatch(int argc, char **argv)
 {
-	return cmd_select(top_cmds, argc, argv, "top-level",
-			  "uebpf { prog | map | pcap | batch | version | help } ...");
+	return cmd_select(
+		top_cmds, argc, argv, "top-level",
+		"uebpf { prog | map | pcap | batch | version | help } ...");
 }
 
 /* The engine hook: --interp today; --jit once the library has a JIT
@@ -213,14 +220,14 @@ static int set_engine(const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "interp", no_argument, NULL, 'I' },
-		{ "jit", no_argument, NULL, 'J' },
-		{ NULL, 0, NULL, 0 },
+		{"json", no_argument, NULL, 'j'},
+		{"pretty", no_argument, NULL, 'p'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"interp", no_argument, NULL, 'I'},
+		{"jit", no_argument, NULL, 'J'},
+		{NULL, 0, NULL, 0},
 	};
 	bool version = false, help = false;
 	int opt, ret = 0;
@@ -229,7 +236,8 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* "+": stop at the first non-option, as bpftool's commands take
 	 * arguments that may start with '-' ("-" for stdin). */
-	while ((opt = getopt_long(argc, argv, "+jpdhV", long_opts, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "+jpdhV", long_opts, NULL)) >=
+	       0) {
 		switch (opt) {
 		case 'p':
 			opts.pretty = true;
@@ -238,21 +246,11 @@ int main(int argc, char **argv)
 			opts.json = true;
 			jsonw_init(stdout, opts.pretty);
 			break;
-		case 'd':
-			opts.debug = true;
-			break;
-		case 'h':
-			help = true;
-			break;
-		case 'V':
-			version = true;
-			break;
-		case 'I':
-			ret = set_engine("interp");
-			break;
-		case 'J':
-			ret = set_engine("jit");
-			break;
+		case 'd': opts.debug = true; break;
+		case 'h': help = true; break;
+		case 'V': version = true; break;
+		case 'I': ret = set_engine("interp"); break;
+		case 'J': ret = set_engine("jit"); break;
 		default:
 			ret = p_err("unrecognized option '%s'; see '%s --help'",
 				    argv[optind - 1], bin_name);

@@ -15,14 +15,16 @@ static const char map_usage[] =
 
 static bool is_per_cpu(enum bpf_map_type t)
 {
-	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	return t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_PERCPU_ARRAY ||
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
 	       t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
 }
 
 static bool is_map_of_maps(enum bpf_map_type t)
 {
-	return t == BPF_MAP_TYPE_ARRAY_OF_MAPS || t == BPF_MAP_TYPE_HASH_OF_MAPS;
+	return t == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+	       t == BPF_MAP_TYPE_HASH_OF_MAPS;
 }
 
 /* A map and the buffers its commands need. */
@@ -33,8 +35,8 @@ struct map_ctx {
 	const char *name;
 	enum bpf_map_type type;
 	uint32_t key_size, value_size;
-	unsigned int nr_cpus;	 /* value copies: 1, or one per CPU slot */
-	size_t value_step;	 /* bytes between copies */
+	unsigned int nr_cpus; /* value copies: 1, or one per CPU slot */
+	size_t value_step;    /* bytes between copies */
 	size_t value_buf_size;
 };
 
@@ -51,10 +53,10 @@ static int map_ctx_init(struct map_ctx *c, struct uebpf_object *obj,
 	c->type = uebpf_map_type(c->map);
 	c->key_size = uebpf_map_key_size(c->map);
 	c->value_size = uebpf_map_value_size(c->map);
-	c->nr_cpus = is_per_cpu(c->type) ?
-			     uebpf_runtime_nr_cpus(tool_runtime()) : 1;
-	c->value_step = is_per_cpu(c->type) ? (c->value_size + 7u) & ~7u :
-					      c->value_size;
+	c->nr_cpus =
+		is_per_cpu(c->type) ? uebpf_runtime_nr_cpus(tool_runtime()) : 1;
+	c->value_step = is_per_cpu(c->type) ? (c->value_size + 7u) & ~7u
+					    : c->value_size;
 	c->value_buf_size = c->value_step * c->nr_cpus;
 	return 0;
 }
@@ -148,8 +150,8 @@ static void print_entry_plain(const struct map_ctx *c, const uint8_t *key,
 
 	if (c->nr_cpus == 1 && !is_per_cpu(c->type)) {
 		bool break_names = c->key_size > 16 || c->value_size > 16;
-		bool single_line = c->key_size + c->value_size <= 24 &&
-				   !break_names;
+		bool single_line =
+			c->key_size + c->value_size <= 24 && !break_names;
 
 		if (c->key_size) {
 			printf("key:%c", break_names ? '\n' : ' ');
@@ -169,8 +171,10 @@ static void print_entry_plain(const struct map_ctx *c, const uint8_t *key,
 		printf("\n");
 	}
 	for (i = 0; i < c->nr_cpus && c->value_size; i++) {
-		printf("value (CPU %02u):%c", i, c->value_size > 16 ? '\n' : ' ');
-		fprint_hex(stdout, value + i * c->value_step, c->value_size, " ");
+		printf("value (CPU %02u):%c", i,
+		       c->value_size > 16 ? '\n' : ' ');
+		fprint_hex(stdout, value + i * c->value_step, c->value_size,
+			   " ");
 		printf("\n");
 	}
 }
@@ -193,7 +197,8 @@ static void print_entry_json(const struct map_ctx *c, const uint8_t *key,
 			jsonw_start_object();
 			jsonw_uint_field("cpu", i);
 			jsonw_name("value");
-			jsonw_hex_bytes(value + i * c->value_step, c->value_size);
+			jsonw_hex_bytes(value + i * c->value_step,
+					c->value_size);
 			jsonw_end_object();
 		}
 		jsonw_end_array();
@@ -321,8 +326,9 @@ static int parse_bytes(int *argc, char ***argv, const char *what,
 		errno = 0;
 		v = strtoull(s, &end, base);
 		if (!*s || *end || errno || *s == '-')
-			return p_err("error parsing byte: '%s' is not a %s byte",
-				     s, base == 16 ? "hex" : "decimal (or 0x..)");
+			return p_err(
+				"error parsing byte: '%s' is not a %s byte", s,
+				base == 16 ? "hex" : "decimal (or 0x..)");
 		if (v > 255)
 			return p_err("error parsing byte: %s is more than 255 "
 				     "(one byte)",
@@ -353,7 +359,7 @@ static int parse_ref_value(int *argc, char ***argv, const struct map_ctx *c,
 	if (*argc < 2)
 		return p_err("value of %s %s: expected 'id ID' or 'name NAME' "
 			     "(a %s)",
-			     map_type_str(c->type, (char[32]){ 0 }, 32), c->name,
+			     map_type_str(c->type, (char[32]){0}, 32), c->name,
 			     kind);
 	how = (*argv)[0];
 	arg = (*argv)[1];
@@ -426,8 +432,9 @@ static int parse_elem(int argc, char **argv, const struct map_ctx *c,
 				uint32_t id = 0;
 
 				if (c->value_size != 4)
-					return p_err("value of %s is not 4 bytes",
-						     c->name);
+					return p_err(
+						"value of %s is not 4 bytes",
+						c->name);
 				if (parse_ref_value(&argc, &argv, c, &id))
 					return -1;
 				memcpy(e->value, &id, 4);
@@ -443,15 +450,16 @@ static int parse_elem(int argc, char **argv, const struct map_ctx *c,
 					       e->value, c->value_size);
 			}
 			e->has_value = true;
-		} else if (want_value && (!strcmp(w, "any") ||
-					  !strcmp(w, "exist") ||
-					  !strcmp(w, "noexist"))) {
+		} else if (want_value &&
+			   (!strcmp(w, "any") || !strcmp(w, "exist") ||
+			    !strcmp(w, "noexist"))) {
 			if (e->has_flags)
-				return p_err("flags specified multiple times: %s",
-					     w);
-			e->flags = !strcmp(w, "any")	 ? BPF_ANY :
-				   !strcmp(w, "exist") ? BPF_EXIST :
-							 BPF_NOEXIST;
+				return p_err(
+					"flags specified multiple times: %s",
+					w);
+			e->flags = !strcmp(w, "any")	 ? BPF_ANY
+				   : !strcmp(w, "exist") ? BPF_EXIST
+							 : BPF_NOEXIST;
 			e->has_flags = true;
 			NEXT_ARG();
 		} else {
@@ -476,7 +484,7 @@ static int with_elem(int argc, char **argv, bool want_value, bool key_opt,
 {
 	struct uebpf_object_map *om;
 	struct uebpf_object *obj;
-	struct elem_args e = { 0 };
+	struct elem_args e = {0};
 	struct map_ctx c;
 	int err;
 
@@ -610,10 +618,10 @@ static int do_delete(int argc, char **argv)
 int do_map(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "show", do_show },	 { "list", do_show },
-		{ "dump", do_dump },	 { "lookup", do_lookup },
-		{ "getnext", do_getnext }, { "update", do_update },
-		{ "delete", do_delete }, { NULL, NULL },
+		{"show", do_show},	 {"list", do_show},
+		{"dump", do_dump},	 {"lookup", do_lookup},
+		{"getnext", do_getnext}, {"update", do_update},
+		{"delete", do_delete},	 {NULL, NULL},
 	};
 
 	return cmd_select(cmds, argc, argv, "map", map_usage);

@@ -12,7 +12,7 @@
 
 #include "uebpf_tool.h"
 
-#define LOG_SIZE (1u << 20)
+#define LOG_SIZE       (1u << 20)
 #define DEBUG_LOG_SIZE (16u << 20)
 
 struct tool_obj {
@@ -44,8 +44,8 @@ struct uebpf_runtime *tool_runtime(void)
 {
 	if (!rt) {
 		UEBPF_OPTS(uebpf_runtime_opts, ro, .log_fn = log_cb,
-			   .log_level = opts.debug ? UEBPF_LOG_DEBUG :
-						     UEBPF_LOG_WARN);
+			   .log_level = opts.debug ? UEBPF_LOG_DEBUG
+						   : UEBPF_LOG_WARN);
 
 		rt = uebpf_runtime_new(&ro);
 		if (!rt)
@@ -98,8 +98,7 @@ static int open_error(const char *path, int err)
 	}
 }
 
-static struct uebpf_object *load(const char *arg, const char *path,
-				 char **logp)
+static struct uebpf_object *load(const char *arg, const char *path, char **logp)
 {
 	size_t log_size = opts.debug ? DEBUG_LOG_SIZE : LOG_SIZE;
 	char *log = calloc(1, log_size);
@@ -152,7 +151,8 @@ struct uebpf_object *tool_object(const char *arg)
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		p_err("%s: not a regular file (expected a BPF ELF object)", arg);
+		p_err("%s: not a regular file (expected a BPF ELF object)",
+		      arg);
 		return NULL;
 	}
 	if (!realpath(arg, real)) {
@@ -260,8 +260,8 @@ struct uebpf_object_prog *prog_parse(int *argc, char ***argv,
 		p = uebpf_object_find_prog(obj, name);
 		if (!p) {
 			list_progs(obj, list, sizeof(list));
-			p_err("no program named '%s' in %s (programs: %s)", name,
-			      path, *list ? list : "none");
+			p_err("no program named '%s' in %s (programs: %s)",
+			      name, path, *list ? list : "none");
 		}
 		return p;
 	}
@@ -327,7 +327,8 @@ struct uebpf_prog *prog_handle(struct uebpf_object_prog *p)
 	if (!prog)
 		p_err("program '%s' was not loaded (%s)",
 		      uebpf_object_prog_name(p),
-		      errno == ENOENT ? "its autoload is off" : strerror(errno));
+		      errno == ENOENT ? "its autoload is off"
+				      : strerror(errno));
 	/* Engine: the interpreter runs every loaded program.  A JIT build
 	 * checks here that the program was compiled (opts.engine). */
 	return prog;

@@ -19,10 +19,10 @@
  * 4096-byte page less the kernel's skb_shared_info reserve, 256 bytes of
  * headroom; a packet too long for it gets a frame its own size plus the
  * same tailroom. */
-#define PAGE 4096u
+#define PAGE	       4096u
 #define SHINFO_RESERVE 320u
-#define DATA_ROOM (PAGE - UEBPF_XDP_HEADROOM - SHINFO_RESERVE)
-#define MAX_TARGETS 32
+#define DATA_ROOM      (PAGE - UEBPF_XDP_HEADROOM - SHINFO_RESERVE)
+#define MAX_TARGETS    32
 
 struct target {
 	enum uebpf_xdp_redirect_kind kind;
@@ -56,8 +56,8 @@ static uint64_t now_ns(void)
 
 static void count_target(struct pcap_stats *s, const struct uebpf_xdp_result *r)
 {
-	const char *map = r->redirect.map ? uebpf_map_name(r->redirect.map) :
-					    NULL;
+	const char *map =
+		r->redirect.map ? uebpf_map_name(r->redirect.map) : NULL;
 	unsigned int i;
 
 	for (i = 0; i < s->nr_targets; i++) {
@@ -75,8 +75,11 @@ static void count_target(struct pcap_stats *s, const struct uebpf_xdp_result *r)
 		return;
 	}
 	s->targets[s->nr_targets++] = (struct target){
-		.kind = r->redirect.kind, .ifindex = r->redirect.ifindex,
-		.map = map, .key = r->redirect.key, .count = 1,
+		.kind = r->redirect.kind,
+		.ifindex = r->redirect.ifindex,
+		.map = map,
+		.key = r->redirect.key,
+		.count = 1,
 	};
 }
 
@@ -178,7 +181,8 @@ static void print_summary(const struct pcap_stats *s, const char *out)
 		printf("  %-13s %llu\n", action_names[i],
 		       (unsigned long long)s->actions[i]);
 	if (s->errors)
-		printf("  run errors    %llu (counted as XDP_ABORTED; first: %s)\n",
+		printf("  run errors    %llu (counted as XDP_ABORTED; first: "
+		       "%s)\n",
 		       (unsigned long long)s->errors, strerror(-s->first_err));
 	for (i = 0; i < s->nr_targets; i++) {
 		const struct target *t = &s->targets[i];
@@ -235,7 +239,7 @@ static int run_file(struct uebpf_prog *prog, struct pcapio_in *in,
 {
 	UEBPF_OPTS(uebpf_xdp_buff, buf);
 	UEBPF_OPTS(uebpf_xdp_result, res);
-	struct frame f = { 0 };
+	struct frame f = {0};
 	struct pcapio_pkt pkt;
 	uint64_t t0, t1;
 	int rc, ret;
@@ -324,10 +328,11 @@ int do_pcap(int argc, char **argv)
 	if (!prog)
 		return -1;
 	if (uebpf_prog_type(prog) != BPF_PROG_TYPE_XDP)
-		return p_err("program '%s' is of type %s: pcap runs XDP programs",
-			     uebpf_prog_name(prog),
-			     prog_type_str(uebpf_prog_type(prog), tbuf,
-					   sizeof(tbuf)));
+		return p_err(
+			"program '%s' is of type %s: pcap runs XDP programs",
+			uebpf_prog_name(prog),
+			prog_type_str(uebpf_prog_type(prog), tbuf,
+				      sizeof(tbuf)));
 	in = pcapio_open(in_path, ebuf);
 	if (!in)
 		return p_err("can't read pcap file %s: %s", in_path, ebuf);

@@ -23,8 +23,8 @@ static const char prog_usage[] =
 static bool gpl_compatible(const char *lic)
 {
 	static const char *const ok[] = {
-		"GPL",		 "GPL v2",	"GPL and additional rights",
-		"Dual BSD/GPL",	 "Dual MIT/GPL", "Dual MPL/GPL",
+		"GPL",		"GPL v2",	"GPL and additional rights",
+		"Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL",
 	};
 	size_t i;
 
@@ -47,7 +47,8 @@ static size_t prog_map_ids(const struct uebpf_object_prog *p, uint32_t *ids,
 			continue;
 		if (in[i].src_reg == BPF_PSEUDO_MAP_FD ||
 		    in[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
-			for (j = 0; j < nr && ids[j] != (uint32_t)in[i].imm; j++)
+			for (j = 0; j < nr && ids[j] != (uint32_t)in[i].imm;
+			     j++)
 				;
 			if (j == nr && nr < max)
 				ids[nr++] = (uint32_t)in[i].imm;
@@ -76,8 +77,8 @@ static void show_one(struct uebpf_object *obj, struct uebpf_object_prog *p)
 	bool gpl = gpl_compatible(uebpf_object_prog_license(p));
 	uint64_t run_cnt = 0, run_ns = 0;
 	bool stats = prog && prog_stats(prog, &run_cnt, &run_ns);
-	const char *check = type == BPF_PROG_TYPE_UNSPEC ? "checked" :
-							   "verified";
+	const char *check =
+		type == BPF_PROG_TYPE_UNSPEC ? "checked" : "verified";
 	uint32_t ids[64];
 	size_t nr_ids = prog ? prog_map_ids(p, ids, ARRAY_SIZE(ids)) : 0, i;
 	size_t insns = prog ? uebpf_prog_insn_cnt(prog) : 0;
@@ -88,7 +89,8 @@ static void show_one(struct uebpf_object *obj, struct uebpf_object_prog *p)
 		jsonw_start_object();
 		if (prog)
 			jsonw_uint_field("id", uebpf_prog_id(prog));
-		jsonw_string_field("type", prog_type_str(type, tbuf, sizeof(tbuf)));
+		jsonw_string_field("type",
+				   prog_type_str(type, tbuf, sizeof(tbuf)));
 		jsonw_string_field("name", uebpf_object_prog_name(p));
 		jsonw_string_field("section", uebpf_object_prog_section(p));
 		jsonw_bool_field("gpl_compatible", gpl);
@@ -144,7 +146,8 @@ static int do_show(int argc, char **argv)
 	bool all = argc == 1;
 
 	if (argc < 1)
-		return p_err("missing OBJ; usage: uebpf prog show OBJ [name NAME]");
+		return p_err(
+			"missing OBJ; usage: uebpf prog show OBJ [name NAME]");
 	p = prog_parse(&argc, &argv, &obj);
 	if (!p)
 		return -1;
@@ -195,9 +198,10 @@ static int do_dump(int argc, char **argv)
 	int len;
 
 	if (argc < 1 || !is_prefix(argv[0], "xlated"))
-		return p_err("%s; usage: uebpf prog dump xlated OBJ [name NAME] "
-			     "(only 'xlated': there is no JIT yet)",
-			     argc ? "expected 'xlated'" : "missing 'xlated'");
+		return p_err(
+			"%s; usage: uebpf prog dump xlated OBJ [name NAME] "
+			"(only 'xlated': there is no JIT yet)",
+			argc ? "expected 'xlated'" : "missing 'xlated'");
 	NEXT_ARG();
 	p = prog_parse(&argc, &argv, &obj);
 	if (!p)
@@ -233,9 +237,9 @@ static int do_dump(int argc, char **argv)
  * skb_shared_info reserve at the end, which a libuebpf frame does not
  * count (uebpf/xdp.h).  The bytes around the packet are zero.
  */
-#define PAGE 4096u
-#define SHINFO_RESERVE 320u /* SKB_DATA_ALIGN(sizeof(skb_shared_info)) */
-#define ETH_HLEN_ 14u
+#define PAGE		 4096u
+#define SHINFO_RESERVE	 320u /* SKB_DATA_ALIGN(sizeof(skb_shared_info)) */
+#define ETH_HLEN_	 14u
 #define DEFAULT_SIZE_OUT 32768u /* bpftool's default data/ctx_size_out */
 
 struct xdp_md_ {
@@ -263,9 +267,9 @@ static int parse_u32(const char *what, const char *s, uint32_t *v)
 
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
-	static const char *const kw[] = { "data_in", "data_out",
-					   "data_size_out", "ctx_in",
-					   "ctx_out", "ctx_size_out", "repeat" };
+	static const char *const kw[] = {"data_in", "data_out", "data_size_out",
+					 "ctx_in",  "ctx_out",	"ctx_size_out",
+					 "repeat"};
 	size_t i, hits, k = 0;
 
 	a->repeat = 1;
@@ -296,29 +300,21 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 						 sizeof(list) - strlen(list),
 						 "%s'%s'", *list ? " or " : "",
 						 kw[i]);
-			return p_err("ambiguous prefix: '%s' could be %s", argv[0],
-				     list);
+			return p_err("ambiguous prefix: '%s' could be %s",
+				     argv[0], list);
 		}
 		if (argc < 2)
 			return p_err("missing argument after '%s'", kw[k]);
 		switch (k) {
-		case 0:
-			a->data_in = argv[1];
-			break;
-		case 1:
-			a->data_out = argv[1];
-			break;
+		case 0: a->data_in = argv[1]; break;
+		case 1: a->data_out = argv[1]; break;
 		case 2:
 			if (parse_u32("output data size", argv[1],
 				      &a->data_size_out))
 				return -1;
 			break;
-		case 3:
-			a->ctx_in = argv[1];
-			break;
-		case 4:
-			a->ctx_out = argv[1];
-			break;
+		case 3: a->ctx_in = argv[1]; break;
+		case 4: a->ctx_out = argv[1]; break;
 		case 5:
 			if (parse_u32("output context size", argv[1],
 				      &a->ctx_size_out))
@@ -425,14 +421,15 @@ static int write_out(const char *path, const void *data, size_t n,
 			for (i = 0; i < n; i += 16) {
 				printf("%07zx\t", i);
 				for (j = i; j < i + 16 && j < n; j++)
-					printf("%02x%s", b[j], j % 2 ? " " : "");
+					printf("%02x%s", b[j],
+					       j % 2 ? " " : "");
 				for (; j < i + 16; j++)
 					printf("  %s", j % 2 ? " " : "");
 				printf("| ");
 				for (j = i; j < i + 16 && j < n; j++)
 					printf("%c%s",
-					       b[j] < ' ' || b[j] > '~' ? '.' :
-									  b[j],
+					       b[j] < ' ' || b[j] > '~' ? '.'
+									: b[j],
 					       j == i + 7 ? " " : "");
 				printf("\n");
 			}
@@ -523,16 +520,17 @@ static int run_xdp(struct uebpf_prog *prog, const struct run_args *a,
 	ctx_size_out = a->ctx_size_out ? a->ctx_size_out : DEFAULT_SIZE_OUT;
 	if (out_len > data_size_out || (ctx_raw && ctx_size_out < sizeof(md))) {
 		free(frame);
-		return p_err("failed to run program: %s",
-			     strerror(ENOSPC));
+		return p_err("failed to run program: %s", strerror(ENOSPC));
 	}
 	if (opts.json)
 		jsonw_start_object();
 	/* Output errors do not hide the run's result, as in bpftool. */
 	if (a->data_out)
-		err |= write_out(a->data_out, res.data_meta, out_len, "data_out");
+		err |= write_out(a->data_out, res.data_meta, out_len,
+				 "data_out");
 	if (ctx_raw && a->ctx_out) {
-		md.data = (uint32_t)((uint8_t *)res.data - (uint8_t *)res.data_meta);
+		md.data = (uint32_t)((uint8_t *)res.data -
+				     (uint8_t *)res.data_meta);
 		md.data_end = (uint32_t)out_len;
 		err |= write_out(a->ctx_out, &md, sizeof(md), "ctx_out");
 	}
@@ -554,7 +552,7 @@ static int do_run(int argc, char **argv)
 	struct uebpf_object_prog *p;
 	struct uebpf_object *obj;
 	struct uebpf_prog *prog;
-	struct run_args a = { 0 };
+	struct run_args a = {0};
 	void *data = NULL, *ctx = NULL;
 	size_t data_size = 0, ctx_size = 0;
 	char tbuf[32];
@@ -589,8 +587,8 @@ static int do_run(int argc, char **argv)
 int do_prog(int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
-		{ "show", do_show }, { "list", do_show }, { "dump", do_dump },
-		{ "run", do_run },   { NULL, NULL },
+		{"show", do_show}, {"list", do_show}, {"dump", do_dump},
+		{"run", do_run},   {NULL, NULL},
 	};
 
 	return cmd_select(cmds, argc, argv, "prog", prog_usage);

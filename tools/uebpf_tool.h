@@ -51,8 +51,8 @@ struct cmd {
 bool is_prefix(const char *pfx, const char *str);
 /* Runs the command argv[0] names (a prefix is enough, as in bpftool);
  * otherwise the error suggests the right form with usage_line. */
-int cmd_select(const struct cmd *cmds, int argc, char **argv,
-	       const char *what, const char *usage_line);
+int cmd_select(const struct cmd *cmds, int argc, char **argv, const char *what,
+	       const char *usage_line);
 
 /* The top-level table: "prog ...", "map ...", ... */
 int tool_dispatch(int argc, char **argv);
@@ -63,13 +63,17 @@ int do_batch(int argc, char **argv);
 
 /* Argument helpers: NEXT_ARG() moves on; REQ_ARGS(n, what) fails with
  * "missing ..." unless n arguments are left. */
-#define NEXT_ARG() ({ argc--; argv++; })
-#define REQ_ARGS(n, what)                                                      \
-	({                                                                     \
-		int _ok = argc >= (n);                                         \
-		if (!_ok)                                                      \
-			p_err("missing %s", what);                             \
-		_ok;                                                           \
+#define NEXT_ARG()      \
+	({              \
+		argc--; \
+		argv++; \
+	})
+#define REQ_ARGS(n, what)                          \
+	({                                         \
+		int _ok = argc >= (n);             \
+		if (!_ok)                          \
+			p_err("missing %s", what); \
+		_ok;                               \
 	})
 
 /* ---- objects ---------------------------------------------------------- */

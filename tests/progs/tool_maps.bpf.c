@@ -45,7 +45,7 @@ struct {
 	__type(key, __u32);
 	__array(values, struct inner);
 } outer SEC(".maps") = {
-	.values = { &inner_a },
+	.values = {&inner_a},
 };
 
 SEC("xdp")

@@ -63,8 +63,8 @@ int ctx_info(struct xdp_md *ctx)
 }
 
 /* By EtherType: IPv4 passes with its MACs swapped, IPv6 goes back
- * (XDP_TX) with its first byte after the Ethernet header inverted, ARP is dropped, anything
- * else redirected (without a target). */
+ * (XDP_TX) with its first byte after the Ethernet header inverted, ARP is
+ * dropped, anything else redirected (without a target). */
 SEC("xdp")
 int classify(struct xdp_md *ctx)
 {

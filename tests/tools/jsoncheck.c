@@ -106,20 +106,13 @@ static int value(int depth)
 		return 0;
 	ws();
 	switch (*p) {
-	case '{':
-		return seq('}', depth, 1);
-	case '[':
-		return seq(']', depth, 0);
-	case '"':
-		return string();
-	case 't':
-		return !strncmp(p, "true", 4) && (p += 4);
-	case 'f':
-		return !strncmp(p, "false", 5) && (p += 5);
-	case 'n':
-		return !strncmp(p, "null", 4) && (p += 4);
-	default:
-		return number();
+	case '{': return seq('}', depth, 1);
+	case '[': return seq(']', depth, 0);
+	case '"': return string();
+	case 't': return !strncmp(p, "true", 4) && (p += 4);
+	case 'f': return !strncmp(p, "false", 5) && (p += 5);
+	case 'n': return !strncmp(p, "null", 4) && (p += 4);
+	default: return number();
 	}
 }
 

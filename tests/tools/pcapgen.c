@@ -16,7 +16,10 @@
 #include <pcap/pcap.h>
 
 static const unsigned char kinds[4][2] = {
-	{ 0x08, 0x00 }, { 0x86, 0xdd }, { 0x08, 0x06 }, { 0x12, 0x34 },
+	{0x08, 0x00},
+	{0x86, 0xdd},
+	{0x08, 0x06},
+	{0x12, 0x34},
 };
 
 static int write_file(const char *path, int n)
@@ -52,10 +55,10 @@ static int expect(const char *in_path, const char *out_path)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *in = pcap_open_offline(in_path, err), *dead;
-	unsigned long counts[5] = { 0 };
-	static const char *const names[5] = { "XDP_ABORTED", "XDP_DROP",
-					      "XDP_PASS", "XDP_TX",
-					      "XDP_REDIRECT" };
+	unsigned long counts[5] = {0};
+	static const char *const names[5] = {"XDP_ABORTED", "XDP_DROP",
+					     "XDP_PASS", "XDP_TX",
+					     "XDP_REDIRECT"};
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	pcap_dumper_t *d;
@@ -116,8 +119,8 @@ static int dump(const char *path)
 	}
 	printf("linktype %d\n", pcap_datalink(in));
 	while (pcap_next_ex(in, &h, &data) == 1) {
-		printf("%u %u %ld.%06ld ", h->caplen, h->len, (long)h->ts.tv_sec,
-		       (long)h->ts.tv_usec);
+		printf("%u %u %ld.%06ld ", h->caplen, h->len,
+		       (long)h->ts.tv_sec, (long)h->ts.tv_usec);
 		for (i = 0; i < h->caplen; i++)
 			printf("%02x", data[i]);
 		printf("\n");
@@ -134,6 +137,7 @@ int main(int argc, char **argv)
 		return expect(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "dump"))
 		return dump(argv[2]);
-	fprintf(stderr, "usage: pcapgen { write FILE N | expect IN OUT | dump FILE }\n");
+	fprintf(stderr, "usage: pcapgen { write FILE N | expect IN OUT | dump "
+			"FILE }\n");
 	return 2;
 }
