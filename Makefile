@@ -26,10 +26,10 @@ B := build
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_DEPS := build-essential pkg-config clang llvm libclang-rt-14-dev libc6-dev-i386 \
 	libcmocka-dev libelf-dev libbpf-dev zlib1g-dev linux-libc-dev \
-	mandoc abigail-tools libpcap-dev
+	mandoc abigail-tools libpcap-dev bpftool tcpdump
 # What must be present, checked before `make check`; missing -> make deps.
 PC_DEPS := cmocka libelf libbpf libpcap
-CMD_DEPS := mandoc abidw abidiff clang llc
+CMD_DEPS := mandoc abidw abidiff clang llc bpftool tcpdump
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC \
 	-fvisibility=hidden -Iinclude -D_GNU_SOURCE \
