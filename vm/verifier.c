@@ -3795,6 +3795,56 @@ static int check_pseudo_call(struct env *e, uint32_t idx, uint32_t *next)
 	return 0;
 }
 
+static bool regs_exact(const struct reg *o, const struct reg *c,
+		       struct idmap *m);
+
+static void maybe_widen(const struct reg *o, struct reg *c, struct idmap *m)
+{
+	if (o->type != SCALAR || c->type != SCALAR || o->precise ||
+	    c->precise || regs_exact(o, c, m))
+		return;
+	mark_scalar_unknown(c);
+}
+
+/*
+ * The kernel's widening for callback loops (widen_imprecise_scalars): back
+ * at the bpf_loop call, a scalar that is not precise and changed since the
+ * visit of the call still being explored becomes unknown, so that a
+ * counter nothing depends on lets the iterations converge.  Only loses
+ * information.
+ */
+static void widen_loop_state(struct env *e, uint32_t callsite)
+{
+	struct vstate *cur = e->cur, *old;
+	struct idmap m;
+	uint32_t f, i, n;
+
+	for (old = e->explored[callsite]; old; old = old->next) {
+		if (!old->branches || old->curframe != cur->curframe)
+			continue;
+		for (f = 0; f <= cur->curframe; f++)
+			if (old->fr[f]->callsite != cur->fr[f]->callsite)
+				break;
+		if (f > cur->curframe)
+			break;
+	}
+	if (!old)
+		return;
+	m.n = 0;
+	for (f = 0; f <= cur->curframe; f++) {
+		struct frame *fo = old->fr[f], *fc = cur->fr[f];
+
+		for (i = 0; i < BPF_REG_10; i++)
+			maybe_widen(&fo->regs[i], &fc->regs[i], &m);
+		n = min_t(fo->nslots, fc->nslots);
+		for (i = 0; i < n; i++)
+			if (fo->stack[i].t[0] == S_SPILL &&
+			    fc->stack[i].t[0] == S_SPILL)
+				maybe_widen(&fo->stack[i].spilled,
+					    &fc->stack[i].spilled, &m);
+	}
+}
+
 static int check_exit(struct env *e, uint32_t idx, uint32_t *next, bool *done)
 {
 	struct vstate *st = e->cur;
@@ -3842,6 +3892,7 @@ static int check_exit(struct env *e, uint32_t idx, uint32_t *next, bool *done)
 		free(callee->stack);
 		free(callee);
 		st->curframe--;
+		widen_loop_state(e, *next);
 		e->next_path_flags = PATH_CB_RETURN;
 		*done = false;
 		return 0;
