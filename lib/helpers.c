@@ -14,6 +14,7 @@
 #include "../maps/map.h"
 #include "../maps/perf_event.h"
 #include "../maps/ringbuf.h"
+#include "../vm/callback.h"
 #include "../vm/verifier.h"
 
 #define HELPER_NAME(x) [BPF_FUNC_##x] = "bpf_" #x
@@ -713,6 +714,8 @@ void uebpf_helpers_init_builtin(struct uebpf_runtime *rt)
 	set_helper(rt, BPF_FUNC_ringbuf_submit, helper_ringbuf_submit);
 	set_helper(rt, BPF_FUNC_ringbuf_discard, helper_ringbuf_discard);
 	set_helper(rt, BPF_FUNC_ringbuf_query, helper_ringbuf_query);
+	set_helper(rt, BPF_FUNC_tail_call, uebpf_helper_tail_call);
+	set_helper(rt, BPF_FUNC_loop, uebpf_helper_loop);
 	uebpf_xdp_helpers_init(rt);
 
 	/* The kernel's printk_ratelimited() allows 10 lines per 5 s; trace
