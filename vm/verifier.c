@@ -2242,6 +2242,16 @@ static int check_helper_arg(struct env *e, uint32_t idx, unsigned int regno,
 				m->map->type, uebpf_helper_name(func), func);
 			return -EINVAL;
 		}
+		/* The kernel's record_func_map(): helpers that write the
+		 * map are refused for BPF_F_RDONLY_PROG maps. */
+		if ((m->map->map_flags & BPF_F_RDONLY_PROG) &&
+		    (func == BPF_FUNC_map_update_elem ||
+		     func == BPF_FUNC_map_delete_elem ||
+		     func == BPF_FUNC_map_push_elem ||
+		     func == BPF_FUNC_map_pop_elem)) {
+			verbose(e, "write into map forbidden\n");
+			return -EACCES;
+		}
 		return 0;
 	case UEBPF_ARG_PTR_TO_MAP_KEY:
 	case UEBPF_ARG_PTR_TO_MAP_VALUE:
