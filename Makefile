@@ -137,6 +137,17 @@ $(B)/tests/%: tests/unit/%.c $(A) include/uebpf.h $(wildcard tests/unit/*.h)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB) \
 		$$(pkg-config --cflags --libs cmocka libbpf) -lpthread
 
+# xdp_lb (tests/progs/xdp_lb*): the load balancer, its control plane, the
+# example hosts and `make demo`.
+XDP_LB_CP := tests/progs/xdp_lb_cp.c
+XDP_LB_HDRS := tests/progs/xdp_lb.h tests/progs/xdp_lb_cp.h
+$(B)/progs/xdp_lb.o: tests/progs/xdp_lb.h
+$(B)/tests/test_xdp_lb: tests/unit/test_xdp_lb.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(A) \
+		include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(XDP_LB_CP) $(A) $(LDLIBS_LIB) \
+		$$(pkg-config --cflags --libs cmocka libbpf) -lpthread
+
 # ---- dependencies -------------------------------------------------------
 
 deps:

@@ -493,12 +493,14 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u64 len)
 	case IPPROTO_TCP:
 	case IPPROTO_UDP: {
 		__be16 *ports = l4;
+		__u32 l4size = iph->protocol == IPPROTO_TCP ?
+				       sizeof(struct tcphdr) :
+				       sizeof(struct udphdr);
 
 		/* Both carry the ports in their first four bytes; a TCP
-		 * header must be there whole. */
-		if (l4 + (iph->protocol == IPPROTO_TCP ?
-				  sizeof(struct tcphdr) :
-				  sizeof(struct udphdr)) > data_end)
+		 * header must be there whole, in the frame and inside the
+		 * IP packet's length. */
+		if (l4 + l4size > data_end || ihl + l4size > tot_len)
 			return verdict(LB_STAT_DROP_MALFORMED, len, XDP_DROP);
 		p.key.sport = ports[0];
 		p.key.dport = ports[1];
@@ -537,7 +539,7 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u64 len)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ipv6hdr *ip6 = data + sizeof(struct ethhdr);
 	struct pkt p = {};
-	__u32 payload;
+	__u32 payload, ext = 0, step;
 	__u8 nexthdr;
 	void *l4;
 	int i;
@@ -564,9 +566,11 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u64 len)
 		/* AH counts 4-byte words less two, the others 8-byte words
 		 * less one. */
 		if (nexthdr == IPPROTO_AH)
-			l4 += (eh->hdrlen + 2) * 4;
+			step = (eh->hdrlen + 2) * 4;
 		else
-			l4 += (eh->hdrlen + 1) * 8;
+			step = (eh->hdrlen + 1) * 8;
+		l4 += step;
+		ext += step;
 		nexthdr = eh->nexthdr;
 	}
 	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
@@ -588,10 +592,10 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u64 len)
 	case IPPROTO_TCP:
 	case IPPROTO_UDP: {
 		__be16 *ports = l4;
+		__u32 l4size = nexthdr == IPPROTO_TCP ? sizeof(struct tcphdr) :
+							sizeof(struct udphdr);
 
-		if (l4 + (nexthdr == IPPROTO_TCP ? sizeof(struct tcphdr) :
-						   sizeof(struct udphdr)) >
-		    data_end)
+		if (l4 + l4size > data_end || ext + l4size > payload)
 			return verdict(LB_STAT_DROP_MALFORMED, len, XDP_DROP);
 		p.key.sport = ports[0];
 		p.key.dport = ports[1];

@@ -139,6 +139,12 @@ static const char *const lb_stat_names[LB_STAT_MAX] __attribute__((unused)) = {
  * libuebpf and in a test computing the expected real.  A multiply-xorshift
  * mix over the key's 32-bit words.
  */
+#ifdef __bpf__
+#define LB_UNROLL _Pragma("unroll")
+#else
+#define LB_UNROLL
+#endif
+
 static inline __u32 lb_mix32(__u32 h)
 {
 	h ^= h >> 16;
@@ -154,10 +160,10 @@ static inline __u32 lb_flow_hash(const struct lb_flow_key *k, int no_sport)
 	__u32 h = 0x9e3779b9u ^ k->proto;
 	int i;
 
-#pragma unroll
+LB_UNROLL
 	for (i = 0; i < 4; i++)
 		h = lb_mix32(h ^ k->src[i]) + 0x9e3779b9u;
-#pragma unroll
+LB_UNROLL
 	for (i = 0; i < 4; i++)
 		h = lb_mix32(h ^ k->dst[i]) + 0x9e3779b9u;
 	h ^= no_sport ? k->dport : ((__u32)k->sport << 16 | k->dport);
