@@ -686,6 +686,113 @@ static void shared_lru(int kernel)
 static void test_shared_lru_kernel(void **s) { (void)s; shared_lru(1); }
 static void test_shared_lru_uebpf(void **s) { (void)s; shared_lru(0); }
 
+/* Every frame of the sample traffic the backend sends back out is right:
+ * an echo reply, or the input's IP packet encapsulated towards the real
+ * the VIP's ring names (the first packet of a flow picks it, the flow
+ * keeps it: the rings do not change here). */
+struct tx_ctx {
+	struct be *b;
+	unsigned int n, tx, echo;
+};
+
+static int check_tx(void *ctx, const void *pkt, size_t len)
+{
+	struct tx_ctx *t = ctx;
+	const uint8_t *in = pkt, *ip, *l4;
+	uint8_t out[FRAME];
+	struct lb_flow_key k = { 0 };
+	unsigned int vlans = 0, i, nv;
+	const struct xdp_lb_vip_def *vips = xdp_lb_demo_vips(&nv);
+	size_t out_len;
+	uint8_t proto;
+	int rc = be_run(t->b, pkt, len, out, &out_len);
+
+	t->n++;
+	if (rc != XDP_TX)
+		return 0;
+	t->tx++;
+	while (rd16(in + 12 + 4 * vlans) == 0x8100 ||
+	       rd16(in + 12 + 4 * vlans) == 0x88a8)
+		vlans++;
+	ip = in + 14 + 4 * vlans;
+	if ((ip[0] >> 4) == 4) {
+		k.family = 4;
+		proto = ip[9];
+		memcpy(k.src, ip + 12, 4);
+		memcpy(k.dst, ip + 16, 4);
+		l4 = ip + (ip[0] & 15) * 4;
+	} else {
+		k.family = 6;
+		proto = ip[6];
+		memcpy(k.src, ip + 8, 16);
+		memcpy(k.dst, ip + 24, 16);
+		l4 = ip + 40;
+		while (proto == 0 || proto == 60) { /* the traffic's options */
+			proto = l4[0];
+			l4 += (l4[1] + 1) * 8;
+		}
+	}
+	k.proto = proto;
+	if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
+		assert_int_equal(out[(size_t)(l4 - in) - 4 * vlans],
+				 proto == IPPROTO_ICMP ? 0 : 129);
+		t->echo++;
+		return 0;
+	}
+	memcpy(&k.sport, l4, 2);
+	memcpy(&k.dport, l4 + 2, 2);
+	for (i = 0; i < nv; i++) {
+		const struct xdp_lb_vip_def *v = &vips[i];
+
+		if (memcmp(v->key.addr, k.dst, 16) || v->key.proto != proto ||
+		    (v->key.port != k.dport && !(v->meta.flags & LB_VIP_NO_PORT)))
+			continue;
+		if (check_encap(t->b->name, in, len, vlans, out, out_len, v) !=
+		    xdp_lb_expected_real(v, &k))
+			fail_msg("%s: frame %u: not the ring's real", t->b->name,
+				 t->n - 1);
+		return 0;
+	}
+	fail_msg("%s: frame %u sent out, but it is for no VIP", t->b->name,
+		 t->n - 1);
+	return -1;
+}
+
+static void traffic(int kernel)
+{
+	struct be b;
+	struct tx_ctx t = { &b, 0, 0, 0 };
+	uint64_t total = 0;
+	int i;
+
+	be_setup(&b, kernel);
+	assert_int_equal(xdp_lb_traffic(2, 3000, check_tx, &t), 3000);
+	printf("%s: %u frames, %u sent out (%u echo replies), all checked\n",
+	       b.name, t.n, t.tx, t.echo);
+	assert_true(t.tx > 1500 && t.echo > 10);
+	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_TX_IPIP, 0) +
+				 stat_of(&b, "lb_stats", LB_STAT_TX_IP6IP6, 0) +
+				 stat_of(&b, "lb_stats", LB_STAT_TX_IP4IP6, 0) +
+				 stat_of(&b, "lb_stats", LB_STAT_TX_GUE4, 0) +
+				 stat_of(&b, "lb_stats", LB_STAT_TX_GUE6, 0) +
+				 stat_of(&b, "lb_stats", LB_STAT_TX_ICMP_ECHO, 0),
+			 t.tx);
+	for (i = LB_STAT_PASS_NON_IP; i <= LB_STAT_TX_ICMP_ECHO; i++) {
+		uint64_t v = stat_of(&b, "lb_stats", (uint32_t)i, 0);
+
+		/* The traffic reaches every verdict path. */
+		if (!v && i != LB_STAT_DROP_ENCAP)
+			fail_msg("%s: no frame took the %s path", b.name,
+				 lb_stat_names[i]);
+		total += v;
+	}
+	assert_int_equal(total, 3000);
+	be_close(&b);
+}
+
+static void test_traffic_kernel(void **s) { (void)s; traffic(1); }
+static void test_traffic_uebpf(void **s) { (void)s; traffic(0); }
+
 /* ---- the kernel against libuebpf on the sample traffic ----------------------- */
 
 struct diff_ctx {
@@ -849,11 +956,13 @@ int main(void)
 		cmocka_unit_test(test_icmp_kernel),
 		cmocka_unit_test(test_paths_kernel),
 		cmocka_unit_test(test_shared_lru_kernel),
+		cmocka_unit_test(test_traffic_kernel),
 		cmocka_unit_test(test_encap_uebpf),
 		cmocka_unit_test(test_timeouts_uebpf),
 		cmocka_unit_test(test_icmp_uebpf),
 		cmocka_unit_test(test_paths_uebpf),
 		cmocka_unit_test(test_shared_lru_uebpf),
+		cmocka_unit_test(test_traffic_uebpf),
 		cmocka_unit_test(test_traffic_diff),
 	};
 
