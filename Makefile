@@ -386,8 +386,7 @@ demo-lb: $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
 	@if [ -x $(B)/uebpf ]; then \
 		$(B)/examples/xdp_lb_traffic -b $(LB_OBJ) > $(LB_DEMO)/xdp_lb.batch && \
 		echo "pcap $(LB_OBJ) name xdp_lb $(LB_DEMO)/in.pcap $(LB_DEMO)/out.pcap" >> $(LB_DEMO)/xdp_lb.batch && \
-		echo "map dump $(LB_OBJ) name lb_stats" >> $(LB_DEMO)/xdp_lb.batch && \
-		echo "map dump $(LB_OBJ) name lb_vip_stats" >> $(LB_DEMO)/xdp_lb.batch && \
+		$(B)/examples/xdp_lb_traffic -S $(LB_OBJ) >> $(LB_DEMO)/xdp_lb.batch && \
 		echo "$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch  ($$(wc -l < $(LB_DEMO)/xdp_lb.batch) lines)" && \
 		$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch; \
 	else \

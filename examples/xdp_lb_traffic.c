@@ -11,6 +11,9 @@
  *   xdp_lb_traffic -b OBJECT
  *       the demo configuration (xdp_lb_configure) as lines of
  *       `map update OBJECT name MAP key hex .. value hex ..` on stdout.
+ *   xdp_lb_traffic -S OBJECT
+ *       `map lookup` lines for the statistics (lb_stats' named slots, the
+ *       demo VIPs' lb_vip_stats), each after a comment naming it.
  *
  *   cc xdp_lb_traffic.c ../tests/progs/xdp_lb_cp.c -I../tests/progs -lpcap
  */
@@ -46,16 +49,17 @@ static int write_frame(void *ctx, const void *pkt, size_t len)
 int main(int argc, char **argv)
 {
 	unsigned int count = 10000, seed = 1;
-	const char *batch_obj = NULL;
+	const char *batch_obj = NULL, *stats_obj = NULL;
 	struct out o = { 0 };
 	pcap_t *dead;
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "n:s:b:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:b:S:h")) != -1) {
 		switch (opt) {
 		case 'n': count = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 's': seed = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'b': batch_obj = optarg; break;
+		case 'S': stats_obj = optarg; break;
 		default: goto usage;
 		}
 	}
@@ -66,6 +70,23 @@ int main(int argc, char **argv)
 				strerror(rc ? -rc : errno));
 			return 1;
 		}
+		return 0;
+	}
+	if (stats_obj) {
+		const struct xdp_lb_vip_def *vips;
+		unsigned int i, n;
+
+		for (i = 0; i < LB_STAT_MAX; i++)
+			printf("# lb_stats[%u] %s: packets, bytes per CPU\n"
+			       "map lookup %s name lb_stats key %u 0 0 0\n",
+			       i, lb_stat_names[i], stats_obj, i);
+		vips = xdp_lb_demo_vips(&n);
+		for (i = 0; i < n; i++)
+			printf("# lb_vip_stats[%u] %s\n"
+			       "map lookup %s name lb_vip_stats key %u %u 0 0\n",
+			       vips[i].meta.vip_num, vips[i].name, stats_obj,
+			       vips[i].meta.vip_num & 0xff,
+			       vips[i].meta.vip_num >> 8);
 		return 0;
 	}
 	if (optind != argc - 1)
@@ -88,7 +109,8 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: %s [-n COUNT] [-s SEED] OUT.pcap\n"
-			"       %s -b OBJECT > config.batch\n",
-		argv[0], argv[0]);
+			"       %s -b OBJECT > config.batch\n"
+			"       %s -S OBJECT > stats.batch\n",
+		argv[0], argv[0], argv[0]);
 	return 2;
 }
