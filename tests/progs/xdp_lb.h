@@ -101,8 +101,7 @@ struct lb_counter {
 
 /* lb_stats slots: one per verdict and path. */
 enum lb_stat {
-	LB_STAT_RX = 0,		/* every packet the program sees first */
-	LB_STAT_PASS_NON_IP,	/* ARP & co. */
+	LB_STAT_PASS_NON_IP = 0, /* ARP & co. */
 	LB_STAT_PASS_NON_VIP,	/* IP, not for a VIP */
 	LB_STAT_PASS_FRAG,	/* IPv4 fragment or IPv6 fragment header */
 	LB_STAT_PASS_TAIL_FAIL, /* bpf_tail_call() returned: tags left */
@@ -126,7 +125,7 @@ enum lb_stat {
 #define LB_STATS_SLOTS 32
 
 static const char *const lb_stat_names[LB_STAT_MAX] __attribute__((unused)) = {
-	"rx", "pass_non_ip", "pass_non_vip", "pass_frag", "pass_tail_fail",
+	"pass_non_ip", "pass_non_vip", "pass_frag", "pass_tail_fail",
 	"drop_malformed", "drop_no_real", "drop_encap", "tx_ipip",
 	"tx_ip6ip6", "tx_ip4ip6", "tx_gue4", "tx_gue6", "tx_icmp_echo",
 	"vlan_pop", "flow_cpu_hit", "flow_shared_hit", "flow_new",
