@@ -388,7 +388,7 @@ demo-lb: $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
 		echo "pcap $(LB_OBJ) name xdp_lb $(LB_DEMO)/in.pcap $(LB_DEMO)/out.pcap" >> $(LB_DEMO)/xdp_lb.batch && \
 		$(B)/examples/xdp_lb_traffic -S $(LB_OBJ) >> $(LB_DEMO)/xdp_lb.batch && \
 		echo "$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch  ($$(wc -l < $(LB_DEMO)/xdp_lb.batch) lines)" && \
-		echo "(the lookups after the run, in order:$$(sed -n 's/^# lb_[a-z_]*\[[0-9]*\] \([^:]*\).*/ \1,/p' \
+		echo "(the lookups after the run, in order:$$(sed -n 's/^# lb_[a-z_]*\[[0-9]*\] \(.*\)/ \1;/p' \
 			$(LB_DEMO)/xdp_lb.batch | tr -d '\n'))" && \
 		$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch; \
 	else \

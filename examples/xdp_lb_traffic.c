@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 		unsigned int i, n;
 
 		for (i = 0; i < LB_STAT_MAX; i++)
-			printf("# lb_stats[%u] %s: packets, bytes per CPU\n"
+			printf("# lb_stats[%u] %s\n"
 			       "map lookup %s name lb_stats key %u 0 0 0\n",
 			       i, lb_stat_names[i], stats_obj, i);
 		vips = xdp_lb_demo_vips(&n);
