@@ -26,7 +26,7 @@ B := build
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_DEPS := build-essential pkg-config clang llvm libclang-rt-14-dev libc6-dev-i386 \
 	libcmocka-dev libelf-dev libbpf-dev zlib1g-dev linux-libc-dev \
-	mandoc abigail-tools libpcap-dev
+	mandoc abigail-tools libpcap-dev bpftool tcpdump
 # What must be present, checked before `make check`; missing -> make deps.
 PC_DEPS := cmocka libelf libbpf libpcap
 CMD_DEPS := mandoc abidw abidiff clang llc
