@@ -26,7 +26,7 @@ B := build
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_DEPS := build-essential pkg-config clang llvm libclang-rt-14-dev libc6-dev-i386 \
 	libcmocka-dev libelf-dev libbpf-dev zlib1g-dev linux-libc-dev \
-	mandoc abigail-tools libpcap-dev
+	mandoc abigail-tools libpcap-dev bpftool tcpdump
 # What must be present, checked before `make check`; missing -> make deps.
 PC_DEPS := cmocka libelf libbpf libpcap
 CMD_DEPS := mandoc abidw abidiff clang llc
@@ -48,6 +48,8 @@ MAP := lib/libuebpf.map
 ABI_BASELINE := lib/libuebpf.abi
 
 PLUGIN := $(B)/uebpf-conformance-plugin
+TOOL := $(B)/uebpf
+TOOL_SRCS := $(wildcard tools/uebpf_*.c)
 RUNNER := $(B)/uebpf-conformance-runner
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -72,10 +74,10 @@ TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 .PHONY: all check deps check-deps demo demo-lb bench bench-verify fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
-	check-soundness soundness-kernel abi-baseline format
+	check-soundness soundness-kernel abi-baseline format check-tools
 
 all: $(SO) $(B)/libuebpf.so $(A) $(PC) $(PLUGIN) $(RUNNER) $(B)/examples/checksum \
-	$(PROG_OBJS) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic
+	$(PROG_OBJS) $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic
 
 $(B)/progs/%.o: tests/progs/%.bpf.c
 	@mkdir -p $(dir $@)
@@ -113,6 +115,13 @@ $(PC): pkgconfig/libuebpf.pc.in Makefile
 
 $(PLUGIN): tools/conformance_plugin.c $(B)/libuebpf.so include/uebpf.h
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
+
+# The uebpf command (tools/uebpf_*.c): the public API only, and libpcap.
+$(TOOL): $(TOOL_SRCS) tools/uebpf_tool.h tools/uebpf_pcapio.h $(B)/libuebpf.so include/uebpf.h \
+		$(wildcard include/uebpf/*.h)
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libpcap 2>/dev/null) -o $@ \
+		$(TOOL_SRCS) $(TOOL_LDFLAGS) -luebpf \
+		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -lm
 
 $(RUNNER): tests/conformance/runner.c tests/conformance/asm.c tests/conformance/asm.h
 	@mkdir -p $(B)
@@ -173,7 +182,7 @@ check-deps:
 # ---- tests --------------------------------------------------------------
 
 CHECK_SUITES := check-symbols check-man check-abi check-install check-unit \
-	check-conformance check-verifier check-sanitize check-stress \
+	check-tools check-conformance check-verifier check-sanitize check-stress \
 	check-soundness check-fuzz
 
 # Every suite runs even when one fails; the last line counts them.
@@ -205,6 +214,21 @@ check-conformance: $(PLUGIN) $(RUNNER)
 check-verifier: $(VERIFIER_RUNNER)
 	$(VERIFIER_RUNNER) tests/verifier
 
+# The uebpf command against the project's objects: every command, every
+# documented error, JSON, batch, pcap, and bpftool prog run where bpf(2)
+# is allowed.
+TOOL_PCAPGEN := $(B)/tests/tool_pcapgen
+$(TOOL_PCAPGEN): tests/tools/pcapgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+
+$(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS)
+	B=$(B) bash tests/tools/test_uebpf.sh
+
 # The conformance files again, through a plugin built with ASan and UBSan.
 ASAN_PLUGIN := $(B)/asan/uebpf-conformance-plugin
 $(ASAN_PLUGIN): tools/conformance_plugin.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h include/*.h)
@@ -230,6 +254,9 @@ check-install: all
 	@out=$$(LD_LIBRARY_PATH=$(STAGE)$(LIBDIR) $(STAGE)/readme_example); \
 	[ "$$out" = "r0 = 44" ] || { echo "README example printed '$$out'"; exit 1; }
 	@test -e $(STAGE)$(MANDIR)/man7/uebpf.7
+	@test -e $(STAGE)$(MANDIR)/man1/uebpf.1
+	@out=$$(LD_LIBRARY_PATH=$(STAGE)$(LIBDIR) $(STAGE)$(BINDIR)/uebpf version | head -n 1); \
+	[ "$$out" = "uebpf v$(VERSION)" ] || { echo "installed uebpf version printed '$$out'"; exit 1; }
 	@test -L $(STAGE)$(LIBDIR)/libuebpf.so.0
 	@echo "install: staged under $(B)/stage, README example built with pkg-config and ran"
 
@@ -470,10 +497,13 @@ install: all
 	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
 	if ls man/man1/*.1 >/dev/null 2>&1; then \
 		install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/uebpf
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libuebpf.* $(DESTDIR)$(INCLUDEDIR)/uebpf.h \
-		$(DESTDIR)$(PKGCONFIGDIR)/libuebpf.pc
+		$(DESTDIR)$(PKGCONFIGDIR)/libuebpf.pc $(DESTDIR)$(BINDIR)/uebpf \
+		$(DESTDIR)$(MANDIR)/man1/uebpf.1
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/uebpf
 
 format:

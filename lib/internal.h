@@ -96,9 +96,19 @@ struct uebpf_helper {
 	const char *name;
 	/* What the verifier checks a call against (vm/verifier.h). */
 	const struct uebpf_helper_proto *proto;
+	/* A host helper (uebpf_runtime_register_helper()): fn is a
+	 * trampoline that calls host_fn(r1..r5, host_ctx); name and proto
+	 * are the runtime's own copies. */
+	uebpf_host_helper_fn host_fn;
+	void *host_ctx;
 };
 
 void uebpf_helpers_init_builtin(struct uebpf_runtime *rt) UEBPF_HIDDEN;
+/* Frees what uebpf_runtime_register_helper() allocated. */
+void uebpf_helpers_fini(struct uebpf_runtime *rt) UEBPF_HIDDEN;
+/* xdp/helpers.c: installs the XDP helpers (packet bounds, bytes,
+ * redirects, fib_lookup, check_mtu) in rt->helpers. */
+void uebpf_xdp_helpers_init(struct uebpf_runtime *rt) UEBPF_HIDDEN;
 
 /* For a program the verifier has not proven safe (prog->checked): true
  * when helper id's pointer and map arguments are memory the run may touch
@@ -162,6 +172,12 @@ struct uebpf_runtime {
 	bool log_quiet;
 	struct uebpf_helper helpers[UEBPF_MAX_HELPER_ID];
 	struct uebpf_ratelimit printk_rl;
+	/* The host's answers to bpf_fib_lookup() and bpf_check_mtu()
+	 * (uebpf_runtime_set_fib_lookup(), uebpf_runtime_set_mtu()). */
+	uebpf_fib_lookup_fn fib_lookup_fn;
+	void *fib_lookup_ctx;
+	uebpf_mtu_fn mtu_fn;
+	void *mtu_ctx;
 	/* Pinned maps, so objects that pin the same name share the map. */
 	pthread_mutex_t pin_lock;
 	struct uebpf_pin *pins;

@@ -148,6 +148,7 @@ void uebpf_runtime_free(struct uebpf_runtime *rt)
 		return;
 	/* Pinned maps are the runtime's own references. */
 	uebpf_pins_free(rt);
+	uebpf_helpers_fini(rt);
 	/* Objects already put may wait for a grace period; nothing runs
 	 * now, so free them before looking for what is still held. */
 	uebpf_epoch_drain(&rt->epoch);
@@ -222,4 +223,22 @@ unsigned int uebpf_worker_cpu(void)
 unsigned int uebpf_runtime_nr_cpus(const struct uebpf_runtime *rt)
 {
 	return rt ? rt->nr_cpus : 0;
+}
+
+void uebpf_runtime_set_fib_lookup(struct uebpf_runtime *rt,
+				  uebpf_fib_lookup_fn fn, void *ctx)
+{
+	if (!rt)
+		return;
+	rt->fib_lookup_ctx = ctx;
+	rt->fib_lookup_fn = fn;
+}
+
+void uebpf_runtime_set_mtu(struct uebpf_runtime *rt, uebpf_mtu_fn fn,
+			   void *ctx)
+{
+	if (!rt)
+		return;
+	rt->mtu_ctx = ctx;
+	rt->mtu_fn = fn;
 }

@@ -176,11 +176,16 @@ UEBPF_API int uebpf_prog_get_stats(const struct uebpf_prog *prog,
 /* ---- host callbacks ------------------------------------------------------- */
 
 /*
- * bpf_fib_lookup(): the host answers with its own routing table.  fn gets
- * the program's struct bpf_fib_lookup (linux/bpf.h) to read and fill in,
- * and the flags; it returns a BPF_FIB_LKUP_RET_* code or a negative errno,
- * which the helper returns to the program.  Without a callback every lookup
- * answers BPF_FIB_LKUP_RET_NOT_FWDED, as a host with no route.
+ * bpf_fib_lookup(): the host answers with its own routing table.  The
+ * helper first makes the kernel's checks (plen below sizeof(struct
+ * bpf_fib_lookup) or flags outside BPF_FIB_LOOKUP_DIRECT, _OUTPUT,
+ * _SKIP_NEIGH, _TBID, _SRC and _MARK: -EINVAL; a family other than
+ * AF_INET and AF_INET6: -EAFNOSUPPORT); then fn gets the program's struct
+ * bpf_fib_lookup (linux/bpf.h) to read and fill in, and the flags; it
+ * returns a BPF_FIB_LKUP_RET_* code or a negative errno, which the helper
+ * returns to the program.  Without a callback every lookup answers
+ * BPF_FIB_LKUP_RET_NOT_FWDED, as a host with no route.  fn NULL removes
+ * the callback.
  */
 struct bpf_fib_lookup;
 typedef int (*uebpf_fib_lookup_fn)(void *ctx, struct bpf_fib_lookup *params,
@@ -190,8 +195,10 @@ UEBPF_API void uebpf_runtime_set_fib_lookup(struct uebpf_runtime *rt,
 
 /*
  * bpf_check_mtu() and the MTU the host's devices have: fn returns the MTU
- * of ifindex (0 = the ingress device of the run), or a negative errno for
- * no such device.  Without a callback every device has MTU 1500.
+ * of ifindex (the program's 0 arrives as the run's ingress_ifindex), or a
+ * negative errno for no such device (the helper then returns -ENODEV).
+ * Every device has an Ethernet header (dev->hard_header_len 14).  Without
+ * a callback every device has MTU 1500.  fn NULL removes the callback.
  */
 typedef int (*uebpf_mtu_fn)(void *ctx, uint32_t ifindex);
 UEBPF_API void uebpf_runtime_set_mtu(struct uebpf_runtime *rt,
@@ -237,10 +244,14 @@ struct uebpf_helper_opts {
 
 /*
  * Register fn as helper id for programs loaded from now on.  id must not be
- * one libuebpf implements (-EEXIST) and is below 1024 (-EINVAL): a kernel
- * helper id libuebpf lacks, or one of the host's own above the kernel's
- * (__BPF_FUNC_MAX_ID).  name (copied) is what logs and the verifier call
- * it.  Not thread-safe against loads on the same runtime.
+ * one libuebpf implements or registered already (-EEXIST) and is 1..1023
+ * (-EINVAL): a kernel helper id libuebpf lacks, or one of the host's own
+ * above the kernel's (__BPF_FUNC_MAX_ID).  opts->args must pair every MEM,
+ * MEM_OR_NULL or UNINIT_MEM with the SIZE or SIZE_OR_ZERO right after it
+ * and put MAP before MAP_KEY and MAP_VALUE (-EINVAL, with the reason
+ * logged); opts NULL: no arguments, an integer result.  name (copied, up
+ * to 64 bytes) is what logs call it.  Not thread-safe against loads on
+ * the same runtime.
  */
 UEBPF_API int uebpf_runtime_register_helper(struct uebpf_runtime *rt,
 					    unsigned int id, const char *name,
