@@ -406,7 +406,7 @@ demo: check-deps
 LB_DEMO := $(B)/demo
 LB_OBJ := $(B)/progs/xdp_lb.o
 LB_FRAMES ?= 10000
-demo-lb: $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
+demo-lb: $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
 	@mkdir -p $(LB_DEMO)
 	@echo "== xdp_lb: a load balancer (IPIP, IPv6, GUE encapsulation; per-CPU LRU flows; Maglev ring)"
 	$(B)/examples/xdp_lb_traffic -n $(LB_FRAMES) -s 1 $(LB_DEMO)/in.pcap

@@ -39,9 +39,9 @@
 
 #include "xdp_lb_cp.h"
 
-#define HEADROOM UEBPF_XDP_HEADROOM
+#define HEADROOM  UEBPF_XDP_HEADROOM
 #define MAX_FRAME 2048
-#define BATCH 64
+#define BATCH	  64
 
 struct frame {
 	uint8_t buf[HEADROOM + MAX_FRAME];
@@ -143,8 +143,8 @@ int main(int argc, char **argv)
 	struct uebpf_xdp_buff bufs[BATCH];
 	struct uebpf_xdp_result res[BATCH];
 	const struct xdp_lb_vip_def *vips;
-	unsigned long long verdicts[5] = { 0 };
-	struct frames f = { 0 };
+	unsigned long long verdicts[5] = {0};
+	struct frames f = {0};
 	struct uebpf_runtime *rt;
 	struct uebpf_object *obj;
 	struct uebpf_prog *prog;
@@ -163,7 +163,9 @@ int main(int argc, char **argv)
 		case 'n': count = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 's': seed = (unsigned int)strtoul(optarg, NULL, 0); break;
 		default:
-			fprintf(stderr, "usage: %s [-r IN.pcap | -n COUNT -s SEED] [-w OUT.pcap] [OBJECT]\n",
+			fprintf(stderr,
+				"usage: %s [-r IN.pcap | -n COUNT -s SEED] [-w "
+				"OUT.pcap] [OBJECT]\n",
 				argv[0]);
 			return 2;
 		}
@@ -196,7 +198,7 @@ int main(int argc, char **argv)
 	}
 
 	/* 2. Configuration. */
-	ops = (struct xdp_lb_ops){ obj, update };
+	ops = (struct xdp_lb_ops){obj, update};
 	err = xdp_lb_configure(&ops);
 	if (err) {
 		fprintf(stderr, "configure: %s\n", strerror(-err));
@@ -204,7 +206,8 @@ int main(int argc, char **argv)
 	}
 
 	/* 3. Traffic. */
-	err = in ? read_pcap(in, &f) : xdp_lb_traffic(seed, count, add_frame, &f);
+	err = in ? read_pcap(in, &f)
+		 : xdp_lb_traffic(seed, count, add_frame, &f);
 	if (err < 0) {
 		if (!in)
 			fprintf(stderr, "traffic: %s\n", strerror(-err));
@@ -215,7 +218,8 @@ int main(int argc, char **argv)
 		dump = dead ? pcap_dump_open(dead, out) : NULL;
 		if (!dump) {
 			fprintf(stderr, "%s: %s\n", out,
-				dead ? pcap_geterr(dead) : "pcap_open_dead failed");
+				dead ? pcap_geterr(dead)
+				     : "pcap_open_dead failed");
 			return 1;
 		}
 	}
@@ -234,7 +238,8 @@ int main(int argc, char **argv)
 				.data_end = fr->buf + HEADROOM + fr->len,
 				.frame_sz = sizeof(fr->buf),
 			};
-			res[j] = (struct uebpf_xdp_result){ .sz = sizeof(res[j]) };
+			res[j] =
+				(struct uebpf_xdp_result){.sz = sizeof(res[j])};
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		err = uebpf_xdp_run_batch(prog, bufs, n, res);
@@ -251,10 +256,12 @@ int main(int argc, char **argv)
 				fprintf(stderr, "frame %zu: %s\n", done + j,
 					strerror(-res[j].err));
 			if (dump && res[j].action == XDP_TX) {
-				struct pcap_pkthdr h = { 0 };
+				struct pcap_pkthdr h = {0};
 
-				h.caplen = h.len = (bpf_u_int32)((uint8_t *)res[j].data_end -
-								 (uint8_t *)res[j].data);
+				h.caplen = h.len =
+					(bpf_u_int32)((uint8_t *)res[j]
+							      .data_end -
+						      (uint8_t *)res[j].data);
 				h.ts.tv_usec = (suseconds_t)(done + j);
 				pcap_dump((u_char *)dump, &h, res[j].data);
 			}
@@ -265,24 +272,29 @@ int main(int argc, char **argv)
 		pcap_close(dead);
 	}
 
-	printf("xdp_lb: %zu frames from %s, %.0f ns per frame (libuebpf %s, interpreter)\n",
+	printf("xdp_lb: %zu frames from %s, %.0f ns per frame (libuebpf %s, "
+	       "interpreter)\n",
 	       f.n, in ? in : "xdp_lb_traffic()", f.n ? ns / f.n : 0.0,
 	       uebpf_version());
-	printf("verdicts: XDP_TX %llu  XDP_PASS %llu  XDP_DROP %llu  XDP_ABORTED %llu  XDP_REDIRECT %llu\n",
+	printf("verdicts: XDP_TX %llu  XDP_PASS %llu  XDP_DROP %llu  "
+	       "XDP_ABORTED %llu  XDP_REDIRECT %llu\n",
 	       verdicts[XDP_TX], verdicts[XDP_PASS], verdicts[XDP_DROP],
 	       verdicts[XDP_ABORTED], verdicts[XDP_REDIRECT]);
 	if (out)
-		printf("wrote the %llu XDP_TX frames to %s\n", verdicts[XDP_TX], out);
+		printf("wrote the %llu XDP_TX frames to %s\n", verdicts[XDP_TX],
+		       out);
 
 	/* 6. Statistics. */
 	printf("lb_stats (%u CPU slots):\n", ncpus);
 	for (i = 0; i < LB_STAT_MAX; i++)
-		print_counter(uebpf_object_map_handle(uebpf_object_find_map(obj, "lb_stats")),
+		print_counter(uebpf_object_map_handle(
+				      uebpf_object_find_map(obj, "lb_stats")),
 			      i, lb_stat_names[i], ncpus);
 	printf("lb_vip_stats:\n");
 	vips = xdp_lb_demo_vips(&nvips);
 	for (i = 0; i < nvips; i++)
-		print_counter(uebpf_object_map_handle(uebpf_object_find_map(obj, "lb_vip_stats")),
+		print_counter(uebpf_object_map_handle(uebpf_object_find_map(
+				      obj, "lb_vip_stats")),
 			      vips[i].meta.vip_num, vips[i].name, ncpus);
 
 	free(f.v);

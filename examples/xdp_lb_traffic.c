@@ -34,7 +34,7 @@ struct out {
 static int write_frame(void *ctx, const void *pkt, size_t len)
 {
 	struct out *o = ctx;
-	struct pcap_pkthdr h = { 0 };
+	struct pcap_pkthdr h = {0};
 
 	/* Timestamps 1 ms apart from the epoch: the file depends only on
 	 * the seed. */
@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 {
 	unsigned int count = 10000, seed = 1;
 	const char *batch_obj = NULL, *stats_obj = NULL;
-	struct out o = { 0 };
+	struct out o = {0};
 	pcap_t *dead;
 	int opt, rc;
 
@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 		vips = xdp_lb_demo_vips(&n);
 		for (i = 0; i < n; i++)
 			printf("# lb_vip_stats[%u] %s\n"
-			       "map lookup %s name lb_vip_stats key %u %u 0 0\n",
+			       "map lookup %s name lb_vip_stats key %u %u 0 "
+			       "0\n",
 			       vips[i].meta.vip_num, vips[i].name, stats_obj,
 			       vips[i].meta.vip_num & 0xff,
 			       vips[i].meta.vip_num >> 8);
@@ -108,9 +109,10 @@ int main(int argc, char **argv)
 	printf("wrote %u frames (seed %u) to %s\n", o.n, seed, argv[optind]);
 	return 0;
 usage:
-	fprintf(stderr, "usage: %s [-n COUNT] [-s SEED] OUT.pcap\n"
-			"       %s -b OBJECT > config.batch\n"
-			"       %s -S OBJECT > stats.batch\n",
+	fprintf(stderr,
+		"usage: %s [-n COUNT] [-s SEED] OUT.pcap\n"
+		"       %s -b OBJECT > config.batch\n"
+		"       %s -S OBJECT > stats.batch\n",
 		argv[0], argv[0], argv[0]);
 	return 2;
 }

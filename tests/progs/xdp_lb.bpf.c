@@ -50,7 +50,8 @@ struct vlan_tag {
 	__be16 proto;
 };
 
-/* ---- maps ----------------------------------------------------------------- */
+/* ---- maps -----------------------------------------------------------------
+ */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -107,9 +108,9 @@ struct {
 	__type(key, __u32);
 	__array(values, struct lb_flow_lru);
 } lb_flows_cpu SEC(".maps") = {
-	.values = { &lb_flows_cpu0, &lb_flows_cpu1, &lb_flows_cpu2,
-		    &lb_flows_cpu3, &lb_flows_cpu4, &lb_flows_cpu5,
-		    &lb_flows_cpu6, &lb_flows_cpu7 },
+	.values = {&lb_flows_cpu0, &lb_flows_cpu1, &lb_flows_cpu2,
+		   &lb_flows_cpu3, &lb_flows_cpu4, &lb_flows_cpu5,
+		   &lb_flows_cpu6, &lb_flows_cpu7},
 };
 
 struct {
@@ -134,10 +135,11 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__array(values, int(struct xdp_md *));
 } lb_progs SEC(".maps") = {
-	.values = { [0] = (void *)&xdp_lb },
+	.values = {[0] = (void *)&xdp_lb},
 };
 
-/* ---- small pieces ----------------------------------------------------------- */
+/* ---- small pieces -----------------------------------------------------------
+ */
 
 static __always_inline void count(__u32 slot, __u64 bytes)
 {
@@ -171,13 +173,14 @@ static __always_inline __u16 csum_replace2(__u16 check, __u16 old, __u16 new)
 }
 
 /* The packet bounds after a helper moved them. */
-#define RELOAD(ctx, data, data_end)                                            \
-	do {                                                                   \
-		data = (void *)(long)(ctx)->data;                              \
-		data_end = (void *)(long)(ctx)->data_end;                      \
+#define RELOAD(ctx, data, data_end)                       \
+	do {                                              \
+		data = (void *)(long)(ctx)->data;         \
+		data_end = (void *)(long)(ctx)->data_end; \
 	} while (0)
 
-/* ---- 1. VLAN tags: one per tail call ----------------------------------------- */
+/* ---- 1. VLAN tags: one per tail call
+ * ----------------------------------------- */
 
 static __always_inline int pop_vlan(struct xdp_md *ctx, __u64 len)
 {
@@ -247,8 +250,8 @@ static __always_inline int encap_v4(struct xdp_md *ctx,
 	iph->daddr = real->addr[0];
 	if (gue) {
 		struct udphdr *udp = (void *)(iph + 1);
-		__u16 port = cfg->gue_port ? cfg->gue_port :
-					     bpf_htons(LB_GUE_PORT);
+		__u16 port =
+			cfg->gue_port ? cfg->gue_port : bpf_htons(LB_GUE_PORT);
 		__s64 sum;
 
 		iph->protocol = IPPROTO_UDP;
@@ -316,8 +319,8 @@ static __always_inline int encap_v6(struct xdp_md *ctx,
 
 		ip6->nexthdr = IPPROTO_UDP;
 		udp->source = bpf_htons(0x8000 | (hash >> 17));
-		udp->dest = cfg->gue_port ? cfg->gue_port :
-					    bpf_htons(LB_GUE_PORT);
+		udp->dest =
+			cfg->gue_port ? cfg->gue_port : bpf_htons(LB_GUE_PORT);
 		udp->len = bpf_htons(payload);
 		udp->check = 0;
 		return verdict(LB_STAT_TX_GUE6, len, XDP_TX);
@@ -327,7 +330,8 @@ static __always_inline int encap_v6(struct xdp_md *ctx,
 		       XDP_TX);
 }
 
-/* ---- 4, 5. VIP, flow, real --------------------------------------------------- */
+/* ---- 4, 5. VIP, flow, real
+ * --------------------------------------------------- */
 
 struct pkt {
 	struct lb_flow_key key;
@@ -384,8 +388,8 @@ static __always_inline int balance(struct xdp_md *ctx, struct pkt *p)
 		count(LB_STAT_FLOW_SHARED, p->len);
 	}
 	now = bpf_ktime_get_ns();
-	timeout = p->key.proto == IPPROTO_UDP ? cfg->udp_timeout_ns :
-						cfg->tcp_timeout_ns;
+	timeout = p->key.proto == IPPROTO_UDP ? cfg->udp_timeout_ns
+					      : cfg->tcp_timeout_ns;
 	flow = bpf_map_lookup_elem(lru, &p->key);
 	if (flow && flow->vip_num == vip_num) {
 		if (timeout && now - flow->last_seen > timeout) {
@@ -393,9 +397,8 @@ static __always_inline int balance(struct xdp_md *ctx, struct pkt *p)
 		} else {
 			real_idx = flow->real;
 			flow->last_seen = now;
-			count(lru == (void *)&lb_flows ?
-				      LB_STAT_FLOW_SHARED_HIT :
-				      LB_STAT_FLOW_CPU_HIT,
+			count(lru == (void *)&lb_flows ? LB_STAT_FLOW_SHARED_HIT
+						       : LB_STAT_FLOW_CPU_HIT,
 			      p->len);
 		}
 	} else {
@@ -435,7 +438,8 @@ static __always_inline int balance(struct xdp_md *ctx, struct pkt *p)
 	return encap_v4(ctx, cfg, real, hash, p->inner_len, p->tos, 0, p->len);
 }
 
-/* ---- 3. ICMP echo for a VIP ------------------------------------------------- */
+/* ---- 3. ICMP echo for a VIP -------------------------------------------------
+ */
 
 static __always_inline int is_echo_vip(const struct pkt *p)
 {
@@ -493,9 +497,9 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u64 len)
 	case IPPROTO_TCP:
 	case IPPROTO_UDP: {
 		__be16 *ports = l4;
-		__u32 l4size = iph->protocol == IPPROTO_TCP ?
-				       sizeof(struct tcphdr) :
-				       sizeof(struct udphdr);
+		__u32 l4size = iph->protocol == IPPROTO_TCP
+				       ? sizeof(struct tcphdr)
+				       : sizeof(struct udphdr);
 
 		/* Both carry the ports in their first four bytes; a TCP
 		 * header must be there whole, in the frame and inside the
@@ -518,15 +522,14 @@ static __always_inline int handle_v4(struct xdp_md *ctx, __u64 len)
 		 * change), type 8 -> 0 with the checksum adjusted. */
 		old = *(__u16 *)icmp;
 		icmp->type = ICMP_ECHOREPLY;
-		icmp->checksum = csum_replace2(icmp->checksum, old,
-					       *(__u16 *)icmp);
+		icmp->checksum =
+			csum_replace2(icmp->checksum, old, *(__u16 *)icmp);
 		iph->saddr = p.key.dst[0];
 		iph->daddr = p.key.src[0];
 		swap_macs(data);
 		return verdict(LB_STAT_TX_ICMP_ECHO, len, XDP_TX);
 	}
-	default:
-		break;
+	default: break;
 	}
 	return balance(ctx, &p);
 }
@@ -592,8 +595,8 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u64 len)
 	case IPPROTO_TCP:
 	case IPPROTO_UDP: {
 		__be16 *ports = l4;
-		__u32 l4size = nexthdr == IPPROTO_TCP ? sizeof(struct tcphdr) :
-							sizeof(struct udphdr);
+		__u32 l4size = nexthdr == IPPROTO_TCP ? sizeof(struct tcphdr)
+						      : sizeof(struct udphdr);
 
 		if (l4 + l4size > data_end || ext + l4size > payload)
 			return verdict(LB_STAT_DROP_MALFORMED, len, XDP_DROP);
@@ -614,16 +617,15 @@ static __always_inline int handle_v6(struct xdp_md *ctx, __u64 len)
 		 * it was; type 128 -> 129. */
 		old = *(__u16 *)icmp;
 		icmp->icmp6_type = ICMPV6_ECHO_REPLY;
-		icmp->icmp6_cksum = csum_replace2(icmp->icmp6_cksum, old,
-						  *(__u16 *)icmp);
+		icmp->icmp6_cksum =
+			csum_replace2(icmp->icmp6_cksum, old, *(__u16 *)icmp);
 		tmp = ip6->saddr;
 		ip6->saddr = ip6->daddr;
 		ip6->daddr = tmp;
 		swap_macs(data);
 		return verdict(LB_STAT_TX_ICMP_ECHO, len, XDP_TX);
 	}
-	default:
-		break;
+	default: break;
 	}
 	return balance(ctx, &p);
 }
@@ -642,14 +644,10 @@ int xdp_lb(struct xdp_md *ctx)
 		return verdict(LB_STAT_DROP_MALFORMED, len, XDP_DROP);
 	switch (eth->h_proto) {
 	case bpf_htons(ETH_P_8021Q):
-	case bpf_htons(ETH_P_8021AD):
-		return pop_vlan(ctx, len);
-	case bpf_htons(ETH_P_IP):
-		return handle_v4(ctx, len);
-	case bpf_htons(ETH_P_IPV6):
-		return handle_v6(ctx, len);
-	default:
-		return verdict(LB_STAT_PASS_NON_IP, len, XDP_PASS);
+	case bpf_htons(ETH_P_8021AD): return pop_vlan(ctx, len);
+	case bpf_htons(ETH_P_IP): return handle_v4(ctx, len);
+	case bpf_htons(ETH_P_IPV6): return handle_v6(ctx, len);
+	default: return verdict(LB_STAT_PASS_NON_IP, len, XDP_PASS);
 	}
 }
 

@@ -27,19 +27,19 @@
 
 #define LB_MAX_VIPS 512
 /* A prime, so that Maglev's permutations reach every slot. */
-#define LB_RING_SIZE 65537
+#define LB_RING_SIZE	65537
 #define LB_RING_ENTRIES (LB_MAX_VIPS * LB_RING_SIZE) /* 33,554,944 */
-#define LB_MAX_REALS 4096
-#define LB_FLOWS 65536	   /* the shared LRU */
-#define LB_FLOWS_CPU 8192  /* each per-CPU LRU */
-#define LB_CPU_SLOTS 8	   /* lb_flows_cpu slots declared in the object */
-#define LB_GUE_PORT 6080   /* host order; lb_config.gue_port overrides */
+#define LB_MAX_REALS	4096
+#define LB_FLOWS	65536 /* the shared LRU */
+#define LB_FLOWS_CPU	8192  /* each per-CPU LRU */
+#define LB_CPU_SLOTS	8     /* lb_flows_cpu slots declared in the object */
+#define LB_GUE_PORT	6080  /* host order; lb_config.gue_port overrides */
 
 /* lb_vip_meta.flags */
-#define LB_VIP_GUE (1u << 0)	     /* encapsulate in UDP (GUE variant 1) */
-#define LB_VIP_NO_PORT (1u << 1)     /* any destination port: key port 0 */
+#define LB_VIP_GUE	   (1u << 0) /* encapsulate in UDP (GUE variant 1) */
+#define LB_VIP_NO_PORT	   (1u << 1) /* any destination port: key port 0 */
 #define LB_VIP_NO_SRC_PORT (1u << 2) /* hash without the source port */
-#define LB_VIP_ICMP_ECHO (1u << 3)   /* key (addr, 0, ICMP): answer pings */
+#define LB_VIP_ICMP_ECHO   (1u << 3) /* key (addr, 0, ICMP): answer pings */
 
 /* lb_real.flags */
 #define LB_REAL_V6 (1u << 0)
@@ -102,34 +102,34 @@ struct lb_counter {
 /* lb_stats slots: one per verdict and path. */
 enum lb_stat {
 	LB_STAT_PASS_NON_IP = 0, /* ARP & co. */
-	LB_STAT_PASS_NON_VIP,	/* IP, not for a VIP */
-	LB_STAT_PASS_FRAG,	/* IPv4 fragment or IPv6 fragment header */
-	LB_STAT_PASS_TAIL_FAIL, /* bpf_tail_call() returned: tags left */
-	LB_STAT_DROP_MALFORMED, /* truncated or inconsistent headers */
-	LB_STAT_DROP_NO_REAL,	/* empty ring slot or real */
-	LB_STAT_DROP_ENCAP,	/* adjust_head refused (no headroom) */
-	LB_STAT_TX_IPIP,	/* IPv4 in IPv4 */
-	LB_STAT_TX_IP6IP6,	/* IPv6 in IPv6 */
-	LB_STAT_TX_IP4IP6,	/* IPv4 in IPv6 */
-	LB_STAT_TX_GUE4,	/* anything in UDP over IPv4 */
-	LB_STAT_TX_GUE6,	/* anything in UDP over IPv6 */
-	LB_STAT_TX_ICMP_ECHO,	/* echo reply for a VIP */
-	LB_STAT_VLAN_POP,	/* a tag removed, then a tail call */
-	LB_STAT_FLOW_CPU_HIT,	/* found in this CPU's LRU */
+	LB_STAT_PASS_NON_VIP,	 /* IP, not for a VIP */
+	LB_STAT_PASS_FRAG,	 /* IPv4 fragment or IPv6 fragment header */
+	LB_STAT_PASS_TAIL_FAIL,	 /* bpf_tail_call() returned: tags left */
+	LB_STAT_DROP_MALFORMED,	 /* truncated or inconsistent headers */
+	LB_STAT_DROP_NO_REAL,	 /* empty ring slot or real */
+	LB_STAT_DROP_ENCAP,	 /* adjust_head refused (no headroom) */
+	LB_STAT_TX_IPIP,	 /* IPv4 in IPv4 */
+	LB_STAT_TX_IP6IP6,	 /* IPv6 in IPv6 */
+	LB_STAT_TX_IP4IP6,	 /* IPv4 in IPv6 */
+	LB_STAT_TX_GUE4,	 /* anything in UDP over IPv4 */
+	LB_STAT_TX_GUE6,	 /* anything in UDP over IPv6 */
+	LB_STAT_TX_ICMP_ECHO,	 /* echo reply for a VIP */
+	LB_STAT_VLAN_POP,	 /* a tag removed, then a tail call */
+	LB_STAT_FLOW_CPU_HIT,	 /* found in this CPU's LRU */
 	LB_STAT_FLOW_SHARED_HIT, /* found in the shared LRU */
-	LB_STAT_FLOW_NEW,	/* hashed: not found */
-	LB_STAT_FLOW_EXPIRED,	/* hashed again: idle past the timeout */
-	LB_STAT_FLOW_SHARED,	/* used the shared LRU: no per-CPU slot */
+	LB_STAT_FLOW_NEW,	 /* hashed: not found */
+	LB_STAT_FLOW_EXPIRED,	 /* hashed again: idle past the timeout */
+	LB_STAT_FLOW_SHARED,	 /* used the shared LRU: no per-CPU slot */
 	LB_STAT_MAX,
 };
 #define LB_STATS_SLOTS 32
 
 static const char *const lb_stat_names[LB_STAT_MAX] __attribute__((unused)) = {
-	"pass_non_ip", "pass_non_vip", "pass_frag", "pass_tail_fail",
-	"drop_malformed", "drop_no_real", "drop_encap", "tx_ipip",
-	"tx_ip6ip6", "tx_ip4ip6", "tx_gue4", "tx_gue6", "tx_icmp_echo",
-	"vlan_pop", "flow_cpu_hit", "flow_shared_hit", "flow_new",
-	"flow_expired", "flow_shared",
+	"pass_non_ip",	  "pass_non_vip", "pass_frag",	  "pass_tail_fail",
+	"drop_malformed", "drop_no_real", "drop_encap",	  "tx_ipip",
+	"tx_ip6ip6",	  "tx_ip4ip6",	  "tx_gue4",	  "tx_gue6",
+	"tx_icmp_echo",	  "vlan_pop",	  "flow_cpu_hit", "flow_shared_hit",
+	"flow_new",	  "flow_expired", "flow_shared",
 };
 
 /*
@@ -159,10 +159,10 @@ static inline __u32 lb_flow_hash(const struct lb_flow_key *k, int no_sport)
 	__u32 h = 0x9e3779b9u ^ k->proto;
 	int i;
 
-LB_UNROLL
+	LB_UNROLL
 	for (i = 0; i < 4; i++)
 		h = lb_mix32(h ^ k->src[i]) + 0x9e3779b9u;
-LB_UNROLL
+	LB_UNROLL
 	for (i = 0; i < 4; i++)
 		h = lb_mix32(h ^ k->dst[i]) + 0x9e3779b9u;
 	h ^= no_sport ? k->dport : ((__u32)k->sport << 16 | k->dport);

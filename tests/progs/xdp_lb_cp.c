@@ -17,46 +17,65 @@
 #else
 #define BE32(x) (x)
 #endif
-#define V4(a, b, c, d) { BE32((a) << 24 | (b) << 16 | (c) << 8 | (d)) }
-#define V6(w0, w1, w2, w3) { BE32(w0), BE32(w1), BE32(w2), BE32(w3) }
+#define V4(a, b, c, d)                                       \
+	{                                                    \
+		BE32((a) << 24 | (b) << 16 | (c) << 8 | (d)) \
+	}
+#define V6(w0, w1, w2, w3)                             \
+	{                                              \
+		BE32(w0), BE32(w1), BE32(w2), BE32(w3) \
+	}
 
-/* ---- the demo configuration ------------------------------------------------ */
+/* ---- the demo configuration ------------------------------------------------
+ */
 
 static const struct lb_real demo_reals[] = {
-	[1] = { .addr = V4(10, 0, 0, 1) },
-	[2] = { .addr = V4(10, 0, 0, 2) },
-	[3] = { .addr = V4(10, 0, 0, 3) },
-	[4] = { .addr = V4(10, 0, 0, 4) },
-	[5] = { .addr = V6(0xfc000002, 0, 0, 1), .flags = LB_REAL_V6 },
-	[6] = { .addr = V6(0xfc000002, 0, 0, 2), .flags = LB_REAL_V6 },
-	[7] = { .addr = V6(0xfc000002, 0, 0, 3), .flags = LB_REAL_V6 },
+	[1] = {.addr = V4(10, 0, 0, 1)},
+	[2] = {.addr = V4(10, 0, 0, 2)},
+	[3] = {.addr = V4(10, 0, 0, 3)},
+	[4] = {.addr = V4(10, 0, 0, 4)},
+	[5] = {.addr = V6(0xfc000002, 0, 0, 1), .flags = LB_REAL_V6},
+	[6] = {.addr = V6(0xfc000002, 0, 0, 2), .flags = LB_REAL_V6},
+	[7] = {.addr = V6(0xfc000002, 0, 0, 3), .flags = LB_REAL_V6},
 };
 #define NR_DEMO_REALS (sizeof(demo_reals) / sizeof(demo_reals[0]))
 
 static const struct xdp_lb_vip_def demo_vips[] = {
-	{ "192.0.2.1:80/tcp (ipip)",
-	  { .addr = V4(192, 0, 2, 1), .proto = IPPROTO_TCP, .family = 4 },
-	  { 0, 0 }, 4, { 1, 2, 3, 4 } },
-	{ "192.0.2.2:53/udp (gue4)",
-	  { .addr = V4(192, 0, 2, 2), .proto = IPPROTO_UDP, .family = 4 },
-	  { LB_VIP_GUE, 1 }, 2, { 1, 2 } },
-	{ "[2001:db8::1]:443/tcp (ip6ip6)",
-	  { .addr = V6(0x20010db8, 0, 0, 1), .proto = IPPROTO_TCP, .family = 6 },
-	  { 0, 2 }, 3, { 5, 6, 7 } },
-	{ "[2001:db8::2]:443/udp (gue6)",
-	  { .addr = V6(0x20010db8, 0, 0, 2), .proto = IPPROTO_UDP, .family = 6 },
-	  { LB_VIP_GUE, 3 }, 2, { 5, 6 } },
-	{ "192.0.2.3:*/tcp (ip4ip6)",
-	  { .addr = V4(192, 0, 2, 3), .proto = IPPROTO_TCP, .family = 4 },
-	  { LB_VIP_NO_PORT | LB_VIP_NO_SRC_PORT, 4 }, 2, { 5, 6 } },
-	{ "192.0.2.5:80/tcp (no reals)",
-	  { .addr = V4(192, 0, 2, 5), .proto = IPPROTO_TCP, .family = 4 },
-	  { 0, 5 }, 0, { 0 } },
+	{"192.0.2.1:80/tcp (ipip)",
+	 {.addr = V4(192, 0, 2, 1), .proto = IPPROTO_TCP, .family = 4},
+	 {0, 0},
+	 4,
+	 {1, 2, 3, 4}},
+	{"192.0.2.2:53/udp (gue4)",
+	 {.addr = V4(192, 0, 2, 2), .proto = IPPROTO_UDP, .family = 4},
+	 {LB_VIP_GUE, 1},
+	 2,
+	 {1, 2}},
+	{"[2001:db8::1]:443/tcp (ip6ip6)",
+	 {.addr = V6(0x20010db8, 0, 0, 1), .proto = IPPROTO_TCP, .family = 6},
+	 {0, 2},
+	 3,
+	 {5, 6, 7}},
+	{"[2001:db8::2]:443/udp (gue6)",
+	 {.addr = V6(0x20010db8, 0, 0, 2), .proto = IPPROTO_UDP, .family = 6},
+	 {LB_VIP_GUE, 3},
+	 2,
+	 {5, 6}},
+	{"192.0.2.3:*/tcp (ip4ip6)",
+	 {.addr = V4(192, 0, 2, 3), .proto = IPPROTO_TCP, .family = 4},
+	 {LB_VIP_NO_PORT | LB_VIP_NO_SRC_PORT, 4},
+	 2,
+	 {5, 6}},
+	{"192.0.2.5:80/tcp (no reals)",
+	 {.addr = V4(192, 0, 2, 5), .proto = IPPROTO_TCP, .family = 4},
+	 {0, 5},
+	 0,
+	 {0}},
 };
 #define NR_DEMO_VIPS (sizeof(demo_vips) / sizeof(demo_vips[0]))
 
 /* Ports, host order; xdp_lb_demo_vips() sets them in the keys. */
-static const uint16_t demo_ports[NR_DEMO_VIPS] = { 80, 53, 443, 443, 0, 80 };
+static const uint16_t demo_ports[NR_DEMO_VIPS] = {80, 53, 443, 443, 0, 80};
 
 static struct xdp_lb_vip_def vips_rt[NR_DEMO_VIPS];
 
@@ -82,7 +101,7 @@ const struct lb_real *xdp_lb_demo_real(uint32_t idx)
 
 void xdp_lb_demo_config(struct lb_config *cfg)
 {
-	static const uint8_t gw[6] = { 0x02, 0, 0, 0, 0, 0xfe };
+	static const uint8_t gw[6] = {0x02, 0, 0, 0, 0, 0xfe};
 	static const uint32_t src6[4] = V6(0xfc000001, 0, 0, 0);
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -94,7 +113,8 @@ void xdp_lb_demo_config(struct lb_config *cfg)
 	memcpy(cfg->src_v6, src6, sizeof(src6));
 }
 
-/* ---- Maglev ----------------------------------------------------------------- */
+/* ---- Maglev -----------------------------------------------------------------
+ */
 
 void xdp_lb_ring_fill(uint32_t *ring, const uint32_t *reals, unsigned int n)
 {
@@ -123,7 +143,8 @@ void xdp_lb_ring_fill(uint32_t *ring, const uint32_t *reals, unsigned int n)
 
 			do
 				c = (uint32_t)((offset[i] +
-						(uint64_t)next[i]++ * skip[i]) % m);
+						(uint64_t)next[i]++ * skip[i]) %
+					       m);
 			while (ring[c]);
 			ring[c] = reals[i];
 			filled++;
@@ -148,7 +169,8 @@ uint32_t xdp_lb_expected_real(const struct xdp_lb_vip_def *v,
 	return ring[h % LB_RING_SIZE];
 }
 
-/* ---- writing the maps ------------------------------------------------------- */
+/* ---- writing the maps -------------------------------------------------------
+ */
 
 int xdp_lb_set_ring(const struct xdp_lb_ops *ops, uint32_t vip_num,
 		    const uint32_t *reals, unsigned int n)
@@ -207,8 +229,8 @@ int xdp_lb_configure(const struct xdp_lb_ops *ops)
 	/* Pings to the first IPv4 and IPv6 VIP addresses are answered. */
 	for (i = 0; i < NR_DEMO_VIPS && !err; i++) {
 		struct lb_vip_key k = vips[i].key;
-		struct lb_vip_meta meta = { LB_VIP_ICMP_ECHO,
-					    vips[i].meta.vip_num };
+		struct lb_vip_meta meta = {LB_VIP_ICMP_ECHO,
+					   vips[i].meta.vip_num};
 
 		if (i != 0 && i != 2)
 			continue;
@@ -219,7 +241,8 @@ int xdp_lb_configure(const struct xdp_lb_ops *ops)
 	return err;
 }
 
-/* ---- `uebpf batch` lines ---------------------------------------------------- */
+/* ---- `uebpf batch` lines ----------------------------------------------------
+ */
 
 struct batch_ctx {
 	FILE *out;
@@ -239,8 +262,8 @@ static uint32_t value_size(const char *map)
 
 static uint32_t key_size(const char *map)
 {
-	return strcmp(map, "lb_vips") ? sizeof(uint32_t) :
-					sizeof(struct lb_vip_key);
+	return strcmp(map, "lb_vips") ? sizeof(uint32_t)
+				      : sizeof(struct lb_vip_key);
 }
 
 static void hex(FILE *f, const void *p, size_t n)
@@ -265,22 +288,23 @@ static int batch_update(void *ctx, const char *map, const void *key,
 	hex(b->out, key, key_size(map));
 	fputs(" value hex", b->out);
 	hex(b->out, value, value_size(map));
-	fputs(flags == BPF_NOEXIST ? " noexist\n" :
-	      flags == BPF_EXIST   ? " exist\n" :
-				     "\n",
+	fputs(flags == BPF_NOEXIST ? " noexist\n"
+	      : flags == BPF_EXIST ? " exist\n"
+				   : "\n",
 	      b->out);
 	return ferror(b->out) ? -EIO : 0;
 }
 
 int xdp_lb_write_batch(FILE *out, const char *obj)
 {
-	struct batch_ctx b = { out, obj };
-	struct xdp_lb_ops ops = { &b, batch_update };
+	struct batch_ctx b = {out, obj};
+	struct xdp_lb_ops ops = {&b, batch_update};
 
 	return xdp_lb_configure(&ops);
 }
 
-/* ---- packets ---------------------------------------------------------------- */
+/* ---- packets ----------------------------------------------------------------
+ */
 
 uint16_t xdp_lb_csum(const void *data, size_t len, uint32_t sum)
 {
@@ -300,7 +324,8 @@ uint16_t xdp_lb_csum(const void *data, size_t len, uint32_t sum)
 /* The pseudo-header's sum (host order, unfolded). */
 static uint32_t pseudo_sum(const struct xdp_lb_pkt *p, uint32_t l4_len)
 {
-	const uint8_t *a = (const uint8_t *)p->src, *b = (const uint8_t *)p->dst;
+	const uint8_t *a = (const uint8_t *)p->src,
+		      *b = (const uint8_t *)p->dst;
 	size_t n = p->family == 4 ? 4 : 16, i;
 	uint32_t s = 0;
 
@@ -324,11 +349,11 @@ static uint64_t next_rnd(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-static const uint8_t lb_mac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-static const uint8_t client_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t lb_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t client_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
 
-size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed,
-		    uint8_t *buf, size_t cap)
+size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed, uint8_t *buf,
+		    size_t cap)
 {
 	size_t l4hdr = 0, iphdr = 0, ext = 0, off, l4len, total, i;
 	uint64_t rs = seed;
@@ -340,7 +365,10 @@ size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed,
 		total = 14 + 4 * p->vlans + 28;
 	} else {
 		l4hdr = p->proto == IPPROTO_TCP ? 20 : 8;
-		iphdr = p->family == 4 ? 20 + (p->flags & XDP_LB_PKT_IP_OPTIONS ? 8 : 0) : 40;
+		iphdr = p->family == 4
+				? 20 + (p->flags & XDP_LB_PKT_IP_OPTIONS ? 8
+									 : 0)
+				: 40;
 		if (p->family == 6 && (p->flags & XDP_LB_PKT_EXT_HDRS))
 			ext += 16;
 		if (p->family == 6 && (p->flags & XDP_LB_PKT_FRAGMENT))
@@ -360,7 +388,7 @@ size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed,
 	}
 	if (p->family == 0) {
 		static const uint8_t arp[28] = {
-			0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1,
+			0,   1,	 8,   0, 6, 4, 0, 1, 2, 0, 0,	0, 0, 1,
 			198, 51, 100, 1, 0, 0, 0, 0, 0, 0, 192, 0, 2, 1,
 		};
 		put16(buf + off, 0x0806);
@@ -395,8 +423,11 @@ size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed,
 	}
 	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP ||
 	    p->proto == IPPROTO_ICMPV6) {
-		size_t co = p->proto == IPPROTO_TCP ? 16 : p->proto == IPPROTO_UDP ? 6 : 2;
-		uint16_t c = xdp_lb_csum(l4, l4len, pseudo_sum(p, (uint32_t)l4len));
+		size_t co = p->proto == IPPROTO_TCP   ? 16
+			    : p->proto == IPPROTO_UDP ? 6
+						      : 2;
+		uint16_t c =
+			xdp_lb_csum(l4, l4len, pseudo_sum(p, (uint32_t)l4len));
 
 		if (p->proto == IPPROTO_UDP && c == 0)
 			c = 0xffff;
@@ -458,7 +489,8 @@ size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed,
 	return total < 60 ? 60 : total;
 }
 
-/* ---- the sample traffic ----------------------------------------------------- */
+/* ---- the sample traffic -----------------------------------------------------
+ */
 
 static void client_v4(uint32_t *a, unsigned int k)
 {
@@ -491,13 +523,13 @@ static void to_vip(struct xdp_lb_pkt *p, unsigned int v, unsigned int k)
 }
 
 enum malformed {
-	M_SHORT_IP,	/* Ethernet, then half an IPv4 header */
-	M_BAD_IHL,	/* ihl 3 */
-	M_TOT_LEN,	/* tot_len past the frame */
-	M_SHORT_TCP,	/* the TCP header cut at 10 bytes */
-	M_V6_PAYLOAD,	/* payload_len past the frame */
-	M_VERSION,	/* version 5 in an IPv4 EtherType */
-	M_SHORT_VLAN,	/* a VLAN tag, then the frame ends */
+	M_SHORT_IP,   /* Ethernet, then half an IPv4 header */
+	M_BAD_IHL,    /* ihl 3 */
+	M_TOT_LEN,    /* tot_len past the frame */
+	M_SHORT_TCP,  /* the TCP header cut at 10 bytes */
+	M_V6_PAYLOAD, /* payload_len past the frame */
+	M_VERSION,    /* version 5 in an IPv4 EtherType */
+	M_SHORT_VLAN, /* a VLAN tag, then the frame ends */
 	M_COUNT,
 };
 
@@ -524,7 +556,7 @@ int xdp_lb_traffic(unsigned int seed, unsigned int n,
 		else if (r < 53)
 			to_vip(&p, 3, k);
 		else if (r < 60) {
-			static const uint16_t ports[] = { 22, 80, 8443 };
+			static const uint16_t ports[] = {22, 80, 8443};
 
 			to_vip(&p, 4, k);
 			p.dport = ports[k % 3];
@@ -583,12 +615,8 @@ int xdp_lb_traffic(unsigned int seed, unsigned int n,
 		if (r >= 89) {
 			/* Malformed, one way or another. */
 			switch (next_rnd(&rs) % M_COUNT) {
-			case M_SHORT_IP:
-				len = 14 + 10;
-				break;
-			case M_BAD_IHL:
-				buf[14] = 0x43;
-				break;
+			case M_SHORT_IP: len = 14 + 10; break;
+			case M_BAD_IHL: buf[14] = 0x43; break;
 			case M_TOT_LEN:
 				put16(buf + 16, (uint16_t)(len + 1));
 				break;
@@ -602,9 +630,7 @@ int xdp_lb_traffic(unsigned int seed, unsigned int n,
 				len = xdp_lb_build(&p, pseed, buf, sizeof(buf));
 				put16(buf + 18, (uint16_t)(len - 54 + 1));
 				break;
-			case M_VERSION:
-				buf[14] = 0x55;
-				break;
+			case M_VERSION: buf[14] = 0x55; break;
 			case M_SHORT_VLAN:
 				put16(buf + 12, 0x8100);
 				len = 16;

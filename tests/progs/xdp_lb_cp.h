@@ -85,8 +85,8 @@ uint32_t xdp_lb_expected_real(const struct xdp_lb_vip_def *v,
 
 /* One packet to build. */
 struct xdp_lb_pkt {
-	int family;	/* 4 or 6; 0: an ARP request */
-	uint8_t proto;	/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, others */
+	int family;	 /* 4 or 6; 0: an ARP request */
+	uint8_t proto;	 /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, others */
 	uint32_t src[4]; /* network order; IPv4 in [0] */
 	uint32_t dst[4];
 	uint16_t sport, dport; /* host order */
@@ -97,15 +97,15 @@ struct xdp_lb_pkt {
 	unsigned int flags;   /* XDP_LB_PKT_* */
 };
 #define XDP_LB_PKT_IP_OPTIONS (1u << 0) /* IPv4: 8 bytes of options */
-#define XDP_LB_PKT_FRAGMENT (1u << 1)	/* IPv4 MF / IPv6 fragment header */
-#define XDP_LB_PKT_EXT_HDRS (1u << 2)	/* IPv6: hop-by-hop + dest. options */
-#define XDP_LB_PKT_SYN (1u << 3)	/* TCP SYN (else ACK) */
+#define XDP_LB_PKT_FRAGMENT   (1u << 1) /* IPv4 MF / IPv6 fragment header */
+#define XDP_LB_PKT_EXT_HDRS   (1u << 2) /* IPv6: hop-by-hop + dest. options */
+#define XDP_LB_PKT_SYN	      (1u << 3) /* TCP SYN (else ACK) */
 
 /* Build p into buf (headers with valid checksums, a payload from seed,
  * padded to 60 bytes as on the wire): its length, 0 if cap is too
  * small. */
-size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed,
-		    uint8_t *buf, size_t cap);
+size_t xdp_lb_build(const struct xdp_lb_pkt *p, unsigned int seed, uint8_t *buf,
+		    size_t cap);
 
 /* RFC 1071 sum of len bytes, folded and inverted, starting from sum. */
 uint16_t xdp_lb_csum(const void *data, size_t len, uint32_t sum);

@@ -46,14 +46,15 @@
 #include "../progs/xdp_lb_cp.h"
 
 #define HEADROOM 256
-#define FRAME 2048
+#define FRAME	 2048
 
 static char obj_path[512];
 static int ncpus;
 static char no_kernel[256];
 static char ulog[4096];
 
-/* ---- backends ---------------------------------------------------------------- */
+/* ---- backends
+ * ---------------------------------------------------------------- */
 
 struct be {
 	const char *name;
@@ -144,7 +145,7 @@ static int be_next_key(struct be *b, const char *map, const void *key,
 
 static struct xdp_lb_ops be_ops(struct be *b)
 {
-	return (struct xdp_lb_ops){ b, b->kernel ? k_update : u_update };
+	return (struct xdp_lb_ops){b, b->kernel ? k_update : u_update};
 }
 
 /* Run one frame: the verdict, the frame after the run in out. */
@@ -163,8 +164,8 @@ static int be_run(struct be *b, const void *in, size_t len, uint8_t *out,
 		return (int)o.retval;
 	} else {
 		static uint8_t frame[HEADROOM + FRAME];
-		struct uebpf_xdp_buff buf = { .sz = sizeof(buf) };
-		struct uebpf_xdp_result res = { .sz = sizeof(res) };
+		struct uebpf_xdp_buff buf = {.sz = sizeof(buf)};
+		struct uebpf_xdp_result res = {.sz = sizeof(res)};
 		int rc;
 
 		memcpy(frame + HEADROOM, in, len);
@@ -175,7 +176,8 @@ static int be_run(struct be *b, const void *in, size_t len, uint8_t *out,
 		rc = uebpf_xdp_run(b->prog, &buf, &res);
 		if (rc < 0)
 			return rc;
-		*out_len = (size_t)((uint8_t *)res.data_end - (uint8_t *)res.data);
+		*out_len =
+			(size_t)((uint8_t *)res.data_end - (uint8_t *)res.data);
 		memcpy(out, res.data, *out_len);
 		return (int)res.action;
 	}
@@ -252,7 +254,8 @@ static void be_setup(struct be *b, int kernel)
 		}
 		err = kernel_open(b);
 		if (err)
-			fail_msg("the kernel refused xdp_lb: %s", strerror(-err));
+			fail_msg("the kernel refused xdp_lb: %s",
+				 strerror(-err));
 	} else {
 		err = uebpf_open(b);
 		if (err)
@@ -264,7 +267,8 @@ static void be_setup(struct be *b, int kernel)
 		fail_msg("%s: xdp_lb_configure: %s", b->name, strerror(-err));
 }
 
-/* ---- expectations ----------------------------------------------------------- */
+/* ---- expectations -----------------------------------------------------------
+ */
 
 static const struct xdp_lb_vip_def *vip(unsigned int i)
 {
@@ -293,8 +297,8 @@ static void pkt_to(struct xdp_lb_pkt *p, unsigned int v, unsigned int client)
 
 static struct lb_flow_key key_of(const struct xdp_lb_pkt *p)
 {
-	struct lb_flow_key k = { .family = (uint8_t)p->family,
-				 .proto = p->proto };
+	struct lb_flow_key k = {.family = (uint8_t)p->family,
+				.proto = p->proto};
 
 	memcpy(k.src, p->src, sizeof(k.src));
 	memcpy(k.dst, p->dst, sizeof(k.dst));
@@ -332,7 +336,7 @@ static uint32_t check_encap(const char *who, const uint8_t *in, size_t in_len,
 			    unsigned int vlans, const uint8_t *out,
 			    size_t out_len, const struct xdp_lb_vip_def *v)
 {
-	const uint8_t gw[6] = { 2, 0, 0, 0, 0, 0xfe };
+	const uint8_t gw[6] = {2, 0, 0, 0, 0, 0xfe};
 	const uint8_t *ip = in + 14 + 4 * vlans;
 	int inner_v6 = (ip[0] >> 4) == 6, gue = v->meta.flags & LB_VIP_GUE;
 	size_t ip_len = inner_v6 ? 40 + rd16(ip + 4) : rd16(ip + 2);
@@ -363,8 +367,9 @@ static uint32_t check_encap(const char *who, const uint8_t *in, size_t in_len,
 		assert_int_equal(rd16(out + 12), 0x86dd);
 		assert_int_equal(o[0] >> 4, 6);
 		assert_int_equal(rd16(o + 4), ip_len + (gue ? 8 : 0));
-		assert_int_equal(o[6], gue ? IPPROTO_UDP :
-				       inner_v6 ? IPPROTO_IPV6 : IPPROTO_IPIP);
+		assert_int_equal(o[6], gue	  ? IPPROTO_UDP
+				       : inner_v6 ? IPPROTO_IPV6
+						  : IPPROTO_IPIP);
 		assert_int_equal(o[7], 64);
 		assert_int_equal(rd16(o + 8), 0xfc00);
 		assert_int_equal(rd16(o + 10), 0x0001);
@@ -384,8 +389,7 @@ static uint32_t check_encap(const char *who, const uint8_t *in, size_t in_len,
 	return real;
 }
 
-static uint64_t stat_of(struct be *b, const char *map, uint32_t slot,
-			int bytes)
+static uint64_t stat_of(struct be *b, const char *map, uint32_t slot, int bytes)
 {
 	struct lb_counter v[ncpus];
 	uint64_t sum = 0;
@@ -397,7 +401,8 @@ static uint64_t stat_of(struct be *b, const char *map, uint32_t slot,
 	return sum;
 }
 
-/* ---- checks that stand on their own, on one backend ------------------------- */
+/* ---- checks that stand on their own, on one backend -------------------------
+ */
 
 static void run_ok(struct be *b, const struct xdp_lb_pkt *p, int want,
 		   uint8_t *in, size_t *in_len, uint8_t *out, size_t *out_len)
@@ -428,7 +433,9 @@ static void encap(int kernel)
 			uint32_t real, want;
 
 			pkt_to(&p, v, c);
-			p.vlans = c % 3 == 2 ? 2 : c % 3; /* untagged, 802.1Q, QinQ */
+			p.vlans = c % 3 == 2
+					  ? 2
+					  : c % 3; /* untagged, 802.1Q, QinQ */
 			p.payload = c * 7 % 120;
 			if (v == 0 && c % 5 == 4)
 				p.flags |= XDP_LB_PKT_IP_OPTIONS;
@@ -440,7 +447,8 @@ static void encap(int kernel)
 			k = key_of(&p);
 			want = xdp_lb_expected_real(vip(v), &k);
 			if (real != want)
-				fail_msg("%s: %s client %u went to real %u, the ring says %u",
+				fail_msg("%s: %s client %u went to real %u, "
+					 "the ring says %u",
 					 b.name, vip(v)->name, c, real, want);
 			seen |= 1u << real;
 		}
@@ -450,8 +458,16 @@ static void encap(int kernel)
 	be_close(&b);
 }
 
-static void test_encap_kernel(void **s) { (void)s; encap(1); }
-static void test_encap_uebpf(void **s) { (void)s; encap(0); }
+static void test_encap_kernel(void **s)
+{
+	(void)s;
+	encap(1);
+}
+static void test_encap_uebpf(void **s)
+{
+	(void)s;
+	encap(0);
+}
 
 /* Same flow, same real: even when the ring changes under it, until the
  * flow is idle past its timeout; UDP's timeout is its own. */
@@ -494,25 +510,36 @@ static void timeouts(int kernel)
 	assert_int_equal(xdp_lb_set_timeouts(&ops, 300ull * 1000000000, 1), 0);
 	usleep(1000);
 	run_ok(&b, &tcp, XDP_TX, in, &in_len, out, &out_len);
-	assert_int_equal(check_encap(b.name, in, in_len, 0, out, out_len, vip(0)),
-			 r_tcp);
+	assert_int_equal(
+		check_encap(b.name, in, in_len, 0, out, out_len, vip(0)),
+		r_tcp);
 	run_ok(&b, &udp, XDP_TX, in, &in_len, out, &out_len);
-	assert_int_equal(check_encap(b.name, in, in_len, 0, out, out_len, vip(1)),
-			 other_udp);
+	assert_int_equal(
+		check_encap(b.name, in, in_len, 0, out, out_len, vip(1)),
+		other_udp);
 	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_FLOW_EXPIRED, 0), 1);
 	/* Now TCP too. */
 	assert_int_equal(xdp_lb_set_timeouts(&ops, 1, 1), 0);
 	usleep(1000);
 	run_ok(&b, &tcp, XDP_TX, in, &in_len, out, &out_len);
-	assert_int_equal(check_encap(b.name, in, in_len, 0, out, out_len, vip(0)),
-			 other_tcp);
+	assert_int_equal(
+		check_encap(b.name, in, in_len, 0, out, out_len, vip(0)),
+		other_tcp);
 	expired = (uint32_t)stat_of(&b, "lb_stats", LB_STAT_FLOW_EXPIRED, 0);
 	assert_int_equal(expired, 2);
 	be_close(&b);
 }
 
-static void test_timeouts_kernel(void **s) { (void)s; timeouts(1); }
-static void test_timeouts_uebpf(void **s) { (void)s; timeouts(0); }
+static void test_timeouts_kernel(void **s)
+{
+	(void)s;
+	timeouts(1);
+}
+static void test_timeouts_uebpf(void **s)
+{
+	(void)s;
+	timeouts(0);
+}
 
 static void icmp_echo(int kernel)
 {
@@ -564,8 +591,16 @@ static void icmp_echo(int kernel)
 	be_close(&b);
 }
 
-static void test_icmp_kernel(void **s) { (void)s; icmp_echo(1); }
-static void test_icmp_uebpf(void **s) { (void)s; icmp_echo(0); }
+static void test_icmp_kernel(void **s)
+{
+	(void)s;
+	icmp_echo(1);
+}
+static void test_icmp_uebpf(void **s)
+{
+	(void)s;
+	icmp_echo(0);
+}
 
 /* Verdicts of frames that are not balanced, and the counters. */
 static void paths(int kernel)
@@ -615,16 +650,24 @@ static void paths(int kernel)
 		pkt_to(&p, 0, 1);
 		in_len = xdp_lb_build(&p, 1, in, FRAME);
 		switch (i) {
-		case 0: in_len = 14 + 19; break;		   /* short IPv4 */
-		case 1: in[14] = 0x44; break;			   /* ihl 4 */
-		case 2: in[14] = 0x65; break;			   /* version 6 */
-		case 3: in[16] = 0xff; break;			   /* tot_len */
-		case 4: in[17] = 30; in_len = 44; break;	   /* short TCP */
-		case 5: in[12] = 0x81; in[13] = 0; in_len = 17; break; /* tag */
+		case 0: in_len = 14 + 19; break; /* short IPv4 */
+		case 1: in[14] = 0x44; break;	 /* ihl 4 */
+		case 2: in[14] = 0x65; break;	 /* version 6 */
+		case 3: in[16] = 0xff; break;	 /* tot_len */
+		case 4:
+			in[17] = 30;
+			in_len = 44;
+			break; /* short TCP */
+		case 5:
+			in[12] = 0x81;
+			in[13] = 0;
+			in_len = 17;
+			break; /* tag */
 		}
 		rc = be_run(&b, in, in_len, out, &out_len);
 		if (rc != XDP_DROP)
-			fail_msg("%s: malformed frame %d: verdict %d", b.name, i, rc);
+			fail_msg("%s: malformed frame %d: verdict %d", b.name,
+				 i, rc);
 	}
 	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_DROP_MALFORMED, 0), 6);
 	/* 35 tags: the first run and 33 tail calls remove 34, then the tail
@@ -645,8 +688,16 @@ static void paths(int kernel)
 	be_close(&b);
 }
 
-static void test_paths_kernel(void **s) { (void)s; paths(1); }
-static void test_paths_uebpf(void **s) { (void)s; paths(0); }
+static void test_paths_kernel(void **s)
+{
+	(void)s;
+	paths(1);
+}
+static void test_paths_uebpf(void **s)
+{
+	(void)s;
+	paths(0);
+}
 
 /* With no table in this CPU's slot, flows go to the shared one. */
 static void shared_lru(int kernel)
@@ -668,7 +719,8 @@ static void shared_lru(int kernel)
 	real = check_encap(b.name, in, in_len, 0, out, out_len, vip(2));
 	run_ok(&b, &p, XDP_TX, in, &in_len, out, &out_len);
 	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_FLOW_SHARED, 0), 2);
-	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_FLOW_SHARED_HIT, 0), 1);
+	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_FLOW_SHARED_HIT, 0),
+			 1);
 	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_FLOW_NEW, 0), 1);
 	k = key_of(&p);
 	assert_int_equal(be_lookup(&b, "lb_flows", &k, &f), 0);
@@ -683,8 +735,16 @@ static void shared_lru(int kernel)
 	be_close(&b);
 }
 
-static void test_shared_lru_kernel(void **s) { (void)s; shared_lru(1); }
-static void test_shared_lru_uebpf(void **s) { (void)s; shared_lru(0); }
+static void test_shared_lru_kernel(void **s)
+{
+	(void)s;
+	shared_lru(1);
+}
+static void test_shared_lru_uebpf(void **s)
+{
+	(void)s;
+	shared_lru(0);
+}
 
 /* Every frame of the sample traffic the backend sends back out is right:
  * an echo reply, or the input's IP packet encapsulated towards the real
@@ -700,7 +760,7 @@ static int check_tx(void *ctx, const void *pkt, size_t len)
 	struct tx_ctx *t = ctx;
 	const uint8_t *in = pkt, *ip, *l4;
 	uint8_t out[FRAME];
-	struct lb_flow_key k = { 0 };
+	struct lb_flow_key k = {0};
 	unsigned int vlans = 0, i, nv;
 	const struct xdp_lb_vip_def *vips = xdp_lb_demo_vips(&nv);
 	size_t out_len;
@@ -745,12 +805,13 @@ static int check_tx(void *ctx, const void *pkt, size_t len)
 		const struct xdp_lb_vip_def *v = &vips[i];
 
 		if (memcmp(v->key.addr, k.dst, 16) || v->key.proto != proto ||
-		    (v->key.port != k.dport && !(v->meta.flags & LB_VIP_NO_PORT)))
+		    (v->key.port != k.dport &&
+		     !(v->meta.flags & LB_VIP_NO_PORT)))
 			continue;
 		if (check_encap(t->b->name, in, len, vlans, out, out_len, v) !=
 		    xdp_lb_expected_real(v, &k))
-			fail_msg("%s: frame %u: not the ring's real", t->b->name,
-				 t->n - 1);
+			fail_msg("%s: frame %u: not the ring's real",
+				 t->b->name, t->n - 1);
 		return 0;
 	}
 	fail_msg("%s: frame %u sent out, but it is for no VIP", t->b->name,
@@ -761,7 +822,7 @@ static int check_tx(void *ctx, const void *pkt, size_t len)
 static void traffic(int kernel)
 {
 	struct be b;
-	struct tx_ctx t = { &b, 0, 0, 0 };
+	struct tx_ctx t = {&b, 0, 0, 0};
 	uint64_t total = 0;
 	int i;
 
@@ -770,13 +831,14 @@ static void traffic(int kernel)
 	printf("%s: %u frames, %u sent out (%u echo replies), all checked\n",
 	       b.name, t.n, t.tx, t.echo);
 	assert_true(t.tx > 1500 && t.echo > 10);
-	assert_int_equal(stat_of(&b, "lb_stats", LB_STAT_TX_IPIP, 0) +
-				 stat_of(&b, "lb_stats", LB_STAT_TX_IP6IP6, 0) +
-				 stat_of(&b, "lb_stats", LB_STAT_TX_IP4IP6, 0) +
-				 stat_of(&b, "lb_stats", LB_STAT_TX_GUE4, 0) +
-				 stat_of(&b, "lb_stats", LB_STAT_TX_GUE6, 0) +
-				 stat_of(&b, "lb_stats", LB_STAT_TX_ICMP_ECHO, 0),
-			 t.tx);
+	assert_int_equal(
+		stat_of(&b, "lb_stats", LB_STAT_TX_IPIP, 0) +
+			stat_of(&b, "lb_stats", LB_STAT_TX_IP6IP6, 0) +
+			stat_of(&b, "lb_stats", LB_STAT_TX_IP4IP6, 0) +
+			stat_of(&b, "lb_stats", LB_STAT_TX_GUE4, 0) +
+			stat_of(&b, "lb_stats", LB_STAT_TX_GUE6, 0) +
+			stat_of(&b, "lb_stats", LB_STAT_TX_ICMP_ECHO, 0),
+		t.tx);
 	for (i = LB_STAT_PASS_NON_IP; i <= LB_STAT_TX_ICMP_ECHO; i++) {
 		uint64_t v = stat_of(&b, "lb_stats", (uint32_t)i, 0);
 
@@ -790,10 +852,19 @@ static void traffic(int kernel)
 	be_close(&b);
 }
 
-static void test_traffic_kernel(void **s) { (void)s; traffic(1); }
-static void test_traffic_uebpf(void **s) { (void)s; traffic(0); }
+static void test_traffic_kernel(void **s)
+{
+	(void)s;
+	traffic(1);
+}
+static void test_traffic_uebpf(void **s)
+{
+	(void)s;
+	traffic(0);
+}
 
-/* ---- the kernel against libuebpf on the sample traffic ----------------------- */
+/* ---- the kernel against libuebpf on the sample traffic
+ * ----------------------- */
 
 struct diff_ctx {
 	struct be *k, *u;
@@ -809,10 +880,12 @@ static int diff_one(void *ctx, const void *pkt, size_t len)
 	int ur = be_run(d->u, pkt, len, uo, &ul);
 
 	if (kr != ur)
-		fail_msg("packet %u (%zu bytes): kernel verdict %d, libuebpf %d",
-			 d->n, len, kr, ur);
+		fail_msg(
+			"packet %u (%zu bytes): kernel verdict %d, libuebpf %d",
+			d->n, len, kr, ur);
 	if (kl != ul || memcmp(ko, uo, kl))
-		fail_msg("packet %u: the output frames differ (kernel %zu bytes, libuebpf %zu)",
+		fail_msg("packet %u: the output frames differ (kernel %zu "
+			 "bytes, libuebpf %zu)",
 			 d->n, kl, ul);
 	d->tx += kr == XDP_TX;
 	d->pass += kr == XDP_PASS;
@@ -826,11 +899,14 @@ static void compare_percpu(struct diff_ctx *d, const char *map, uint32_t n)
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		uint64_t kp = stat_of(d->k, map, i, 0), up = stat_of(d->u, map, i, 0);
-		uint64_t kb = stat_of(d->k, map, i, 1), ub = stat_of(d->u, map, i, 1);
+		uint64_t kp = stat_of(d->k, map, i, 0),
+			 up = stat_of(d->u, map, i, 0);
+		uint64_t kb = stat_of(d->k, map, i, 1),
+			 ub = stat_of(d->u, map, i, 1);
 
 		if (kp != up || kb != ub)
-			fail_msg("%s[%u]: kernel %llu packets %llu bytes, libuebpf %llu, %llu",
+			fail_msg("%s[%u]: kernel %llu packets %llu bytes, "
+				 "libuebpf %llu, %llu",
 				 map, i, (unsigned long long)kp,
 				 (unsigned long long)kb, (unsigned long long)up,
 				 (unsigned long long)ub);
@@ -860,15 +936,18 @@ static int compare_flows(struct be *a, struct be *b, const char *map)
 static void test_traffic_diff(void **s)
 {
 	struct be k, u;
-	struct diff_ctx d = { &k, &u, 0, 0, 0, 0 };
-	unsigned int seed = getenv("XDP_LB_SEED") ? (unsigned int)atoi(getenv("XDP_LB_SEED")) : 1;
+	struct diff_ctx d = {&k, &u, 0, 0, 0, 0};
+	unsigned int seed = getenv("XDP_LB_SEED")
+				    ? (unsigned int)atoi(getenv("XDP_LB_SEED"))
+				    : 1;
 	int nk, nu;
 
 	(void)s;
 	be_setup(&k, 1);
 	be_setup(&u, 0);
 	assert_int_equal(xdp_lb_traffic(seed, 3000, diff_one, &d), 3000);
-	printf("traffic seed %u: %u frames, %u XDP_TX, %u XDP_PASS, %u XDP_DROP, all alike\n",
+	printf("traffic seed %u: %u frames, %u XDP_TX, %u XDP_PASS, %u "
+	       "XDP_DROP, all alike\n",
 	       seed, d.n, d.tx, d.pass, d.drop);
 	assert_true(d.tx > 1000 && d.pass > 100 && d.drop > 50);
 	compare_percpu(&d, "lb_stats", LB_STATS_SLOTS);
@@ -896,7 +975,7 @@ static int count_lines(void *ctx, const char *map, const void *key,
 static void test_batch_lines(void **s)
 {
 	unsigned int updates = 0, lines = 0;
-	struct xdp_lb_ops ops = { &updates, count_lines };
+	struct xdp_lb_ops ops = {&updates, count_lines};
 	char *buf = NULL, *l;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
@@ -910,38 +989,41 @@ static void test_batch_lines(void **s)
 		lines++;
 	assert_int_equal(lines, updates);
 	assert_int_equal(updates, 1 + 7 + 6 + 2 + 5 * LB_RING_SIZE);
-	assert_non_null(strstr(buf, "map update lb.o name lb_vips key hex c0 00 02 01 "
-				    "00 00 00 00 00 00 00 00 00 00 00 00 00 50 06 04 "
-				    "value hex 00 00 00 00 00 00 00 00 noexist\n"));
+	assert_non_null(
+		strstr(buf, "map update lb.o name lb_vips key hex c0 00 02 01 "
+			    "00 00 00 00 00 00 00 00 00 00 00 00 00 50 06 04 "
+			    "value hex 00 00 00 00 00 00 00 00 noexist\n"));
 	free(buf);
 }
 
 static int group_setup(void **s)
 {
 	const struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 2 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 2},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	const char *dir = getenv("UEBPF_PROGS_DIR");
 	cpu_set_t set;
 	int fd;
 
 	(void)s;
-	snprintf(obj_path, sizeof(obj_path), "%s/xdp_lb.o", dir ? dir : "build/progs");
+	snprintf(obj_path, sizeof(obj_path), "%s/xdp_lb.o",
+		 dir ? dir : "build/progs");
 	libbpf_set_print(quiet);
 	ncpus = libbpf_num_possible_cpus();
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
-		snprintf(no_kernel, sizeof(no_kernel), "cannot pin to CPU 0: %s",
-			 strerror(errno));
+		snprintf(no_kernel, sizeof(no_kernel),
+			 "cannot pin to CPU 0: %s", strerror(errno));
 	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "probe", "GPL", insns, 2, NULL);
 	if (fd >= 0)
 		close(fd);
 	else if (!no_kernel[0])
 		snprintf(no_kernel, sizeof(no_kernel),
 			 "the kernel does not load BPF programs here: %s",
-			 errno == EPERM ? "no CAP_BPF (run as root)" : strerror(errno));
+			 errno == EPERM ? "no CAP_BPF (run as root)"
+					: strerror(errno));
 	if (no_kernel[0])
 		printf("test_xdp_lb: kernel tests skip: %s\n", no_kernel);
 	return 0;
