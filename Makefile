@@ -71,13 +71,13 @@ BENCH_LOAD := $(B)/bench/bench_load
 # Tools link the shared library found next to them.
 TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 
-.PHONY: all check deps check-deps demo bench bench-verify fuzz install uninstall clean \
+.PHONY: all check deps check-deps demo demo-lb bench bench-verify fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
 	check-soundness soundness-kernel abi-baseline format check-tools
 
 all: $(SO) $(B)/libuebpf.so $(A) $(PC) $(PLUGIN) $(RUNNER) $(B)/examples/checksum \
-	$(PROG_OBJS) $(TOOL)
+	$(PROG_OBJS) $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic
 
 $(B)/progs/%.o: tests/progs/%.bpf.c
 	@mkdir -p $(dir $@)
@@ -144,6 +144,17 @@ $(VERIFIER_RUNNER): tests/verifier/runner.c tests/conformance/asm.c tests/confor
 $(B)/tests/%: tests/unit/%.c $(A) include/uebpf.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB) \
+		$$(pkg-config --cflags --libs cmocka libbpf) -lpthread
+
+# xdp_lb (tests/progs/xdp_lb*): the load balancer, its control plane, the
+# example hosts and `make demo`.
+XDP_LB_CP := tests/progs/xdp_lb_cp.c
+XDP_LB_HDRS := tests/progs/xdp_lb.h tests/progs/xdp_lb_cp.h
+$(B)/progs/xdp_lb.o: tests/progs/xdp_lb.h
+$(B)/tests/test_xdp_lb: tests/unit/test_xdp_lb.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(A) \
+		include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(XDP_LB_CP) $(A) $(LDLIBS_LIB) \
 		$$(pkg-config --cflags --libs cmocka libbpf) -lpthread
 
 # ---- dependencies -------------------------------------------------------
@@ -386,10 +397,51 @@ demo: check-deps
 	@$(MAKE) --no-print-directory all $(B)/examples/checksum
 	@echo "== examples/checksum: a host running a BPF checksum loop through libuebpf"
 	$(B)/examples/checksum
+	@$(MAKE) --no-print-directory demo-lb
+
+# The load balancer (tests/progs/xdp_lb.bpf.c) over generated traffic:
+# the configuration as `uebpf batch` lines, then in the same batch (so the
+# maps are shared) the run over the pcap and the statistics maps.  Until
+# the uebpf tool is built, examples/xdp_lb does the same from C.
+LB_DEMO := $(B)/demo
+LB_OBJ := $(B)/progs/xdp_lb.o
+LB_FRAMES ?= 10000
+demo-lb: $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
+	@mkdir -p $(LB_DEMO)
+	@echo "== xdp_lb: a load balancer (IPIP, IPv6, GUE encapsulation; per-CPU LRU flows; Maglev ring)"
+	$(B)/examples/xdp_lb_traffic -n $(LB_FRAMES) -s 1 $(LB_DEMO)/in.pcap
+	@if [ -x $(B)/uebpf ]; then \
+		$(B)/examples/xdp_lb_traffic -b $(LB_OBJ) > $(LB_DEMO)/xdp_lb.batch && \
+		echo "pcap $(LB_OBJ) name xdp_lb $(LB_DEMO)/in.pcap $(LB_DEMO)/out.pcap" >> $(LB_DEMO)/xdp_lb.batch && \
+		$(B)/examples/xdp_lb_traffic -S $(LB_OBJ) >> $(LB_DEMO)/xdp_lb.batch && \
+		echo "$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch  ($$(wc -l < $(LB_DEMO)/xdp_lb.batch) lines)" && \
+		echo "(the lookups after the run, in order:$$(sed -n 's/^# lb_[a-z_]*\[[0-9]*\] \(.*\)/ \1;/p' \
+			$(LB_DEMO)/xdp_lb.batch | tr -d '\n'))" && \
+		$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch; \
+	else \
+		echo "$(B)/examples/xdp_lb -r $(LB_DEMO)/in.pcap -w $(LB_DEMO)/out.pcap $(LB_OBJ)"; \
+		$(B)/examples/xdp_lb -r $(LB_DEMO)/in.pcap -w $(LB_DEMO)/out.pcap $(LB_OBJ); \
+	fi
+	@if command -v tcpdump >/dev/null; then \
+		echo "== tcpdump -r $(LB_DEMO)/out.pcap (first frames)"; \
+		tcpdump -nn -r $(LB_DEMO)/out.pcap -c 6 2>/dev/null; \
+	else echo "== $(LB_DEMO)/out.pcap written (tcpdump -r reads it)"; fi
 
 $(B)/examples/%: examples/%.c $(B)/libuebpf.so include/uebpf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
+
+# The load balancer's host and traffic generator: the control plane
+# library beside them, libpcap for the files.
+$(B)/examples/xdp_lb: examples/xdp_lb.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(B)/libuebpf.so \
+		include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/progs -o $@ $< $(XDP_LB_CP) $(TOOL_LDFLAGS) -luebpf \
+		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+$(B)/examples/xdp_lb_traffic: examples/xdp_lb_traffic.c $(XDP_LB_CP) $(XDP_LB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/progs -o $@ $< $(XDP_LB_CP) \
+		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
 $(BENCH): bench/bench_interp.c $(B)/libuebpf.so include/uebpf.h
 	@mkdir -p $(dir $@)
