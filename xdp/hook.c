@@ -64,7 +64,9 @@ void uebpf_xdp_hook_free(struct uebpf_xdp_hook *hook)
 static int attachable(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog)
 {
 	if (prog->rt != hook->rt) {
-		pr_warn(hook->rt, "uebpf_xdp_hook_attach: program '%s' belongs to another runtime than the hook\n",
+		pr_warn(hook->rt,
+			"uebpf_xdp_hook_attach: program '%s' belongs to "
+			"another runtime than the hook\n",
 			prog->name);
 		return -EINVAL;
 	}
@@ -72,11 +74,14 @@ static int attachable(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog)
 		return -EINVAL;
 	if (prog->expected_attach_type == BPF_XDP_DEVMAP ||
 	    prog->expected_attach_type == BPF_XDP_CPUMAP) {
-		pr_warn(hook->rt, "uebpf_xdp_hook_attach: program '%s' was loaded for %s: such programs run on redirected packets and cannot be attached to a device, as in the kernel\n",
+		pr_warn(hook->rt,
+			"uebpf_xdp_hook_attach: program '%s' was loaded for "
+			"%s: such programs run on redirected packets and "
+			"cannot be attached to a device, as in the kernel\n",
 			prog->name,
-			prog->expected_attach_type == BPF_XDP_DEVMAP ?
-				"BPF_XDP_DEVMAP" :
-				"BPF_XDP_CPUMAP");
+			prog->expected_attach_type == BPF_XDP_DEVMAP
+				? "BPF_XDP_DEVMAP"
+				: "BPF_XDP_CPUMAP");
 		return -EINVAL;
 	}
 	return 0;
@@ -97,7 +102,8 @@ int uebpf_xdp_hook_attach(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog,
 	expected = OPTS_GET(opts, expected_prog, NULL);
 	if (expected && !replace) {
 		/* The kernel: an expected fd without XDP_FLAGS_REPLACE. */
-		pr_warn(hook->rt, "uebpf_xdp_hook_attach: expected_prog is set but replace is not\n");
+		pr_warn(hook->rt, "uebpf_xdp_hook_attach: expected_prog is set "
+				  "but replace is not\n");
 		return -EINVAL;
 	}
 	if (prog) {
@@ -109,10 +115,13 @@ int uebpf_xdp_hook_attach(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog,
 	cur = atomic_load_explicit(&hook->prog, memory_order_relaxed);
 	if (replace && cur != expected) {
 		pthread_mutex_unlock(&hook->lock);
-		pr_warn(hook->rt, "uebpf_xdp_hook_attach: the program attached (%s%s%s) is not expected_prog (%s%s%s)\n",
-			cur ? "'" : "", cur ? cur->name : "none", cur ? "'" : "",
-			expected ? "'" : "",
-			expected ? expected->name : "none", expected ? "'" : "");
+		pr_warn(hook->rt,
+			"uebpf_xdp_hook_attach: the program attached (%s%s%s) "
+			"is not expected_prog (%s%s%s)\n",
+			cur ? "'" : "", cur ? cur->name : "none",
+			cur ? "'" : "", expected ? "'" : "",
+			expected ? expected->name : "none",
+			expected ? "'" : "");
 		return -EEXIST;
 	}
 	if (cur == prog) {

@@ -45,10 +45,11 @@ static int exec(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx,
 	/* Only the debug mode looks at regions: a verified run pays nothing
 	 * for them. */
 	if (prog->checked) {
-		/* [0] is the stack, which the interpreter fills in; then the packet
-		 * with its metadata, and the context's rewritten xdp_md fields,
-		 * which the program may only read.  Map values lookups return are
-		 * found through the program's used maps (vm/interp.c). */
+		/* [0] is the stack, which the interpreter fills in; then the
+		 * packet with its metadata, and the context's rewritten xdp_md
+		 * fields, which the program may only read.  Map values lookups
+		 * return are found through the program's used maps
+		 * (vm/interp.c). */
 		regions[1].lo = (uintptr_t)xctx->data_meta;
 		regions[1].hi = (uintptr_t)xctx->data_end;
 		regions[1].flags = 0;
@@ -84,8 +85,7 @@ int uebpf_xdp_run_ctx(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx,
 
 /* With statistics on: the run timed and counted in the thread's slot. */
 static __attribute__((noinline)) int
-exec_counted(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx,
-	     uint64_t *r0)
+exec_counted(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx, uint64_t *r0)
 {
 	unsigned int cpu = this_cpu(prog->rt);
 	uint64_t t0 = uebpf_now_ns();
@@ -104,13 +104,17 @@ bool uebpf_xdp_prog_ok(struct uebpf_prog *prog, const char *fn)
 		return false;
 	if (prog->type != BPF_PROG_TYPE_XDP) {
 		tn = uebpf_prog_type_name(prog->type);
-		uebpf_run_warn(prog->rt, "%s: program '%s' has type %s (%d), not XDP\n",
+		uebpf_run_warn(prog->rt,
+			       "%s: program '%s' has type %s (%d), not XDP\n",
 			       fn, prog->name, tn ? tn : "unknown",
 			       (int)prog->type);
 		return false;
 	}
 	if (!prog->verified) {
-		uebpf_run_warn(prog->rt, "%s: XDP program '%s' was not verified: only programs uebpf_prog_load() or uebpf_object_load() accepted run\n",
+		uebpf_run_warn(prog->rt,
+			       "%s: XDP program '%s' was not verified: only "
+			       "programs uebpf_prog_load() or "
+			       "uebpf_object_load() accepted run\n",
 			       fn, prog->name);
 		return false;
 	}
@@ -142,12 +146,15 @@ static int buff_to_ctx(const struct uebpf_xdp_buff *b, struct uebpf_xdp_ctx *x,
 
 	if (b->sz < offsetofend(struct uebpf_xdp_buff, data_end) ||
 	    b->sz > SZ_MAX) {
-		snprintf(why, why_sz, "sz is %zu; declare the buffer with UEBPF_OPTS()",
+		snprintf(why, why_sz,
+			 "sz is %zu; declare the buffer with UEBPF_OPTS()",
 			 b->sz);
 		return -EINVAL;
 	}
 	if (unlikely(b->sz > sizeof(*b)) && !tail_zero(b, sizeof(*b), b->sz)) {
-		snprintf(why, why_sz, "sz is %zu, and bytes past the %zu this libuebpf knows are not zero",
+		snprintf(why, why_sz,
+			 "sz is %zu, and bytes past the %zu this libuebpf "
+			 "knows are not zero",
 			 b->sz, sizeof(*b));
 		return -EINVAL;
 	}
@@ -157,8 +164,9 @@ static int buff_to_ctx(const struct uebpf_xdp_buff *b, struct uebpf_xdp_ctx *x,
 	}
 	data = (uintptr_t)b->data;
 	end = (uintptr_t)b->data_end;
-	hard = OPTS_GET(b, data_hard_start, NULL) ? (uintptr_t)b->data_hard_start
-						  : data;
+	hard = OPTS_GET(b, data_hard_start, NULL)
+		       ? (uintptr_t)b->data_hard_start
+		       : data;
 	meta = OPTS_GET(b, data_meta, NULL) ? (uintptr_t)b->data_meta : data;
 	if (end < data) {
 		snprintf(why, why_sz, "data_end is %zu bytes before data",
@@ -171,23 +179,30 @@ static int buff_to_ctx(const struct uebpf_xdp_buff *b, struct uebpf_xdp_ctx *x,
 		return -EINVAL;
 	}
 	if (meta < hard || meta > data) {
-		snprintf(why, why_sz, "data_meta is outside [data_hard_start, data]");
+		snprintf(why, why_sz,
+			 "data_meta is outside [data_hard_start, data]");
 		return -EINVAL;
 	}
 	if ((data - meta) % 4 || data - meta > XDP_META_MAX) {
-		snprintf(why, why_sz, "%zu bytes of metadata: the kernel allows a multiple of 4 bytes, at most %d",
+		snprintf(why, why_sz,
+			 "%zu bytes of metadata: the kernel allows a multiple "
+			 "of 4 bytes, at most %d",
 			 (size_t)(data - meta), XDP_META_MAX);
 		return -EINVAL;
 	}
 	if (end - data < ETH_HLEN) {
-		snprintf(why, why_sz, "a packet of %zu bytes is shorter than an Ethernet header (%d): the kernel never runs XDP on one (BPF_PROG_TEST_RUN refuses it with EINVAL)",
+		snprintf(why, why_sz,
+			 "a packet of %zu bytes is shorter than an Ethernet "
+			 "header (%d): the kernel never runs XDP on one "
+			 "(BPF_PROG_TEST_RUN refuses it with EINVAL)",
 			 (size_t)(end - data), ETH_HLEN);
 		return -EINVAL;
 	}
 	if (OPTS_GET(b, frame_sz, 0)) {
 		frame_end = hard + b->frame_sz;
 		if (frame_end < end) {
-			snprintf(why, why_sz, "frame_sz %u ends %zu bytes before data_end",
+			snprintf(why, why_sz,
+				 "frame_sz %u ends %zu bytes before data_end",
 				 b->frame_sz, (size_t)(end - frame_end));
 			return -EINVAL;
 		}
@@ -220,15 +235,17 @@ int uebpf_xdp_result_ok(struct uebpf_runtime *rt,
 	if (!res || (res->sz >= offsetofend(struct uebpf_xdp_result, action) &&
 		     res->sz <= SZ_MAX))
 		return 0;
-	uebpf_run_warn(rt, "%s: struct uebpf_xdp_result has sz %zu; declare it with UEBPF_OPTS()\n",
+	uebpf_run_warn(rt,
+		       "%s: struct uebpf_xdp_result has sz %zu; declare it "
+		       "with UEBPF_OPTS()\n",
 		       fn, res->sz);
 	return -EINVAL;
 }
 
-#define RES_SET(r, field, v)                                                   \
-	do {                                                                   \
-		if (OPTS_HAS(r, field))                                        \
-			(r)->field = (v);                                      \
+#define RES_SET(r, field, v)              \
+	do {                              \
+		if (OPTS_HAS(r, field))   \
+			(r)->field = (v); \
 	} while (0)
 
 /* Only the fields that fit in res->sz are written. */
@@ -285,8 +302,7 @@ static int refuse(struct uebpf_runtime *rt, const struct uebpf_xdp_buff *buf,
 	return -EINVAL;
 }
 
-int uebpf_xdp_run_one(struct uebpf_prog *prog,
-		      const struct uebpf_xdp_buff *buf,
+int uebpf_xdp_run_one(struct uebpf_prog *prog, const struct uebpf_xdp_buff *buf,
 		      struct uebpf_xdp_result *res)
 {
 	struct uebpf_xdp_ctx x;
@@ -339,8 +355,10 @@ int uebpf_xdp_batch_shape(struct uebpf_runtime *rt,
 
 	*bstride = *rstride = 0;
 	if (n > INT32_MAX) {
-		uebpf_run_warn(rt, "%s: %zu buffers is more than a batch may hold (%d)\n",
-			       fn, n, INT32_MAX);
+		uebpf_run_warn(
+			rt,
+			"%s: %zu buffers is more than a batch may hold (%d)\n",
+			fn, n, INT32_MAX);
 		return -EINVAL;
 	}
 	if (!n)
@@ -354,7 +372,9 @@ int uebpf_xdp_batch_shape(struct uebpf_runtime *rt,
 	*bstride = bufs[0].sz;
 	if (*bstride < offsetofend(struct uebpf_xdp_buff, data_end) ||
 	    *bstride > SZ_MAX) {
-		uebpf_run_warn(rt, "%s: bufs[0].sz is %zu; declare the buffers with UEBPF_OPTS()\n",
+		uebpf_run_warn(rt,
+			       "%s: bufs[0].sz is %zu; declare the buffers "
+			       "with UEBPF_OPTS()\n",
 			       fn, *bstride);
 		return -EINVAL;
 	}
@@ -370,7 +390,10 @@ int uebpf_xdp_batch_shape(struct uebpf_runtime *rt,
 			(const void *)((const char *)results + i * *rstride);
 
 		if (b->sz != *bstride || (results && r->sz != *rstride)) {
-			uebpf_run_warn(rt, "%s: element %zu has sz %zu, element 0 has %zu: every element of an array has the same sz\n",
+			uebpf_run_warn(rt,
+				       "%s: element %zu has sz %zu, element 0 "
+				       "has %zu: every element of an array has "
+				       "the same sz\n",
 				       fn, i, b->sz != *bstride ? b->sz : r->sz,
 				       b->sz != *bstride ? *bstride : *rstride);
 			return -EINVAL;
@@ -402,6 +425,7 @@ int uebpf_xdp_run_batch(struct uebpf_prog *prog,
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		uebpf_xdp_run_one(prog, UEBPF_XDP_AT(bufs, bs, i),
-				  results ? UEBPF_XDP_AT(results, rs, i) : NULL);
+				  results ? UEBPF_XDP_AT(results, rs, i)
+					  : NULL);
 	return (int)n;
 }

@@ -102,7 +102,8 @@ static void *worker_fn(void *arg)
 					report("hook_prog: not an XDP program");
 				ret = uebpf_xdp_run(p, &bufs[0], &res[0]);
 				if (!verdict_ok(ret))
-					report("run on a held program: %d", ret);
+					report("run on a held program: %d",
+					       ret);
 				uebpf_prog_free(p);
 				w->refs++;
 			}
@@ -258,7 +259,8 @@ int main(int argc, char **argv)
 		report("final detach failed");
 	uebpf_epoch_synchronize(&rt->epoch);
 	for (i = 0; i < nids; i++) {
-		struct uebpf_prog *p = uebpf_prog_get_by_id_internal(rt, ids[i]);
+		struct uebpf_prog *p =
+			uebpf_prog_get_by_id_internal(rt, ids[i]);
 
 		if (p) {
 			left++;
@@ -282,7 +284,8 @@ int main(int argc, char **argv)
 	/* Runs through a held reference bump the counter too: at most one
 	 * per held reference. */
 	if (sum < tx || sum > tx + refs)
-		report("the counter says %" PRIu64 " runs, the workers saw %" PRIu64
+		report("the counter says %" PRIu64
+		       " runs, the workers saw %" PRIu64
 		       " XDP_TX verdicts (+ up to %" PRIu64 " held runs)",
 		       sum, tx, refs);
 	uebpf_xdp_hook_free(hook);
@@ -290,8 +293,8 @@ int main(int argc, char **argv)
 	uebpf_runtime_free(rt);
 	free(ids);
 
-	printf("hook_stress: %.1f s, %d workers: %" PRIu64
-	       " packets (%" PRIu64 " XDP_TX), %u programs attached "
+	printf("hook_stress: %.1f s, %d workers: %" PRIu64 " packets (%" PRIu64
+	       " XDP_TX), %u programs attached "
 	       "(%u replacing), %u detaches, %" PRIu64
 	       " held references, %d errors\n",
 	       t - t0, NWORKERS, total, tx, nids, replaces, detaches, refs,

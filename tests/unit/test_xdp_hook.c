@@ -175,7 +175,8 @@ static void test_replace(void **state)
 	assert_int_equal(hook_verdict(h), XDP_PASS);
 	cap.text[0] = '\0';
 	assert_int_equal(attach_replacing(h, drop, NULL), -EEXIST);
-	assert_logged("the program attached ('pass') is not expected_prog (none)");
+	assert_logged(
+		"the program attached ('pass') is not expected_prog (none)");
 	assert_int_equal(attach_replacing(h, drop, drop), -EEXIST);
 	assert_int_equal(hook_verdict(h), XDP_PASS);
 	assert_int_equal(attach_replacing(h, drop, pass), 0);
@@ -206,7 +207,7 @@ static void test_attach_refused(void **state)
 	struct {
 		struct uebpf_xdp_hook_attach_opts o;
 		uint64_t newer;
-	} big = { .o.sz = sizeof(big), .newer = 1 };
+	} big = {.o.sz = sizeof(big), .newer = 1};
 	UEBPF_OPTS(uebpf_xdp_hook_attach_opts, o);
 
 	(void)state;
@@ -315,8 +316,8 @@ static void test_hook_stats(void **state)
 /* ---- swapping under load ----------------------------------------------- */
 
 #define NWORKERS 3
-#define NSWAPS 3000
-#define BATCH 4
+#define NSWAPS	 3000
+#define BATCH	 4
 
 struct swap_ctx {
 	struct uebpf_xdp_hook *hook;
@@ -350,7 +351,8 @@ static void *swap_worker_main(void *arg)
 			ret = uebpf_xdp_hook_run(w->c->hook, &bufs[0], &res[0]);
 			CHECK(ret == XDP_PASS || ret == XDP_DROP ||
 			      ret == XDP_TX);
-			CHECK(res[0].err == 0 && res[0].action == (uint32_t)ret);
+			CHECK(res[0].err == 0 &&
+			      res[0].action == (uint32_t)ret);
 			if (ret >= 0 && ret <= XDP_REDIRECT)
 				w->verdicts[ret]++;
 			continue;
@@ -372,7 +374,7 @@ static void test_swap_under_load(void **state)
 {
 	struct swap_worker w[NWORKERS];
 	struct uebpf_map *counter;
-	struct swap_ctx c = { 0 };
+	struct swap_ctx c = {0};
 	pthread_t th[NWORKERS];
 	uint32_t ids[NSWAPS], k = 0;
 	uint64_t tx = 0, v[4], sum = 0, total = 0;
@@ -390,9 +392,9 @@ static void test_swap_under_load(void **state)
 	for (i = 0; i < NWORKERS; i++) {
 		w[i].c = &c;
 		w[i].slot = i;
-		assert_int_equal(pthread_create(&th[i], NULL, swap_worker_main,
-						&w[i]),
-				 0);
+		assert_int_equal(
+			pthread_create(&th[i], NULL, swap_worker_main, &w[i]),
+			0);
 	}
 	/* A fresh program each time, whose only reference after the attach
 	 * is the hook's: a swap frees it once the workers let go. */

@@ -73,7 +73,7 @@ static int ktest_run(int fd, const void *pkt, uint32_t len, uint32_t meta,
 		     void *out, uint32_t *out_len, uint32_t *retval)
 {
 	unsigned char in[4096];
-	struct xdp_md ctx = { .data = meta, .data_end = meta + len };
+	struct xdp_md ctx = {.data = meta, .data_end = meta + len};
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = in,
 		    .data_size_in = meta + len, .data_out = out,
 		    .data_size_out = out ? 4096 : 0, .repeat = 1);
@@ -98,8 +98,8 @@ static int ktest_run(int fd, const void *pkt, uint32_t len, uint32_t meta,
 
 static void test_verdicts(void **state)
 {
-	static const uint32_t rets[] = { XDP_ABORTED, XDP_DROP, XDP_PASS,
-					 XDP_TX, XDP_REDIRECT };
+	static const uint32_t rets[] = {XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX,
+					XDP_REDIRECT};
 	struct uebpf_xdp_buff b;
 	struct frame f;
 	unsigned int i;
@@ -174,7 +174,8 @@ static void test_result_sz(void **state)
 	assert_int_equal(uebpf_xdp_run(p, &b, &r), XDP_TX);
 	assert_int_equal(r.retval, XDP_TX);
 	assert_ptr_equal(r.data_end, b.data_end);
-	assert_int_equal((uintptr_t)r.data_meta, (uintptr_t)0xa5a5a5a5a5a5a5a5ull);
+	assert_int_equal((uintptr_t)r.data_meta,
+			 (uintptr_t)0xa5a5a5a5a5a5a5a5ull);
 	assert_int_equal(r.redirect.ifindex, 0xa5a5a5a5);
 
 	/* A result whose sz was never set is refused before the run. */
@@ -278,20 +279,20 @@ static void bb_frame_small(struct frame *f, struct uebpf_xdp_buff *b)
 }
 
 static const struct bad_buf bad_bufs[] = {
-	{ "sz 0", "sz is 0", bb_sz0 },
-	{ "data NULL", "data or data_end is NULL", bb_data_null },
-	{ "data_end NULL", "data or data_end is NULL", bb_end_null },
-	{ "data_end < data", "data_end is 1 bytes before data", bb_end_before },
-	{ "hard_start > data", "data_hard_start is 1 bytes after data",
-	  bb_hard_after },
-	{ "meta < hard_start", "data_meta is outside", bb_meta_before },
-	{ "meta > data", "data_meta is outside", bb_meta_after },
-	{ "meta 6 bytes", "6 bytes of metadata", bb_meta_odd },
-	{ "meta 256 bytes", "256 bytes of metadata", bb_meta_big },
-	{ "empty packet", "a packet of 0 bytes is shorter", bb_empty },
-	{ "13-byte packet", "a packet of 13 bytes is shorter", bb_runt },
-	{ "frame_sz too small", "frame_sz 319 ends 1 bytes before data_end",
-	  bb_frame_small },
+	{"sz 0", "sz is 0", bb_sz0},
+	{"data NULL", "data or data_end is NULL", bb_data_null},
+	{"data_end NULL", "data or data_end is NULL", bb_end_null},
+	{"data_end < data", "data_end is 1 bytes before data", bb_end_before},
+	{"hard_start > data", "data_hard_start is 1 bytes after data",
+	 bb_hard_after},
+	{"meta < hard_start", "data_meta is outside", bb_meta_before},
+	{"meta > data", "data_meta is outside", bb_meta_after},
+	{"meta 6 bytes", "6 bytes of metadata", bb_meta_odd},
+	{"meta 256 bytes", "256 bytes of metadata", bb_meta_big},
+	{"empty packet", "a packet of 0 bytes is shorter", bb_empty},
+	{"13-byte packet", "a packet of 13 bytes is shorter", bb_runt},
+	{"frame_sz too small", "frame_sz 319 ends 1 bytes before data_end",
+	 bb_frame_small},
 };
 
 /* Each refused with -EINVAL and a logged reason, in a single run and as
@@ -509,9 +510,9 @@ static void test_batch_older_caller(void **state)
 	}
 	assert_true(sizeof(struct old_result) <
 		    offsetofend(struct uebpf_xdp_result, data));
-	assert_int_equal(uebpf_xdp_run_batch(p, bufs, 4,
-					     (struct uebpf_xdp_result *)res),
-			 4);
+	assert_int_equal(
+		uebpf_xdp_run_batch(p, bufs, 4, (struct uebpf_xdp_result *)res),
+		4);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(res[i].action, XDP_ABORTED);
 		assert_int_equal(res[i].retval, 7);
@@ -526,7 +527,7 @@ static void test_batch_older_caller(void **state)
  * instructions and packets, in the kernel and here. */
 static void test_kernel_same_output(void **state)
 {
-	static const int32_t rets[] = { XDP_DROP, XDP_PASS, 7, -1 };
+	static const int32_t rets[] = {XDP_DROP, XDP_PASS, 7, -1};
 	unsigned char pkt[128], kout[4096];
 	uint32_t kret, klen, i, len;
 	struct uebpf_prog *p;
@@ -551,16 +552,16 @@ static void test_kernel_same_output(void **state)
 
 			frame_fill(&f, len, (unsigned)(i + len));
 			memcpy(pkt, f.mem + UEBPF_XDP_HEADROOM, len);
-			assert_int_equal(ktest_run(fd, pkt, len, 0, kout, &klen,
-						   &kret),
-					 0);
+			assert_int_equal(
+				ktest_run(fd, pkt, len, 0, kout, &klen, &kret),
+				0);
 			frame_buff(&f, len, &b);
 			ret = uebpf_xdp_run(p, &b, &r);
 			assert_int_equal(r.retval, kret);
 			/* The verdict a driver acts on. */
-			assert_int_equal(ret, kret <= XDP_REDIRECT ?
-						      (int)kret :
-						      XDP_ABORTED);
+			assert_int_equal(ret, kret <= XDP_REDIRECT
+						      ? (int)kret
+						      : XDP_ABORTED);
 			assert_int_equal(r.action, ret);
 			assert_int_equal((char *)r.data_end - (char *)r.data,
 					 klen);
@@ -574,7 +575,7 @@ static void test_kernel_same_output(void **state)
 /* Which packet and metadata lengths run, in the kernel and here. */
 static void test_kernel_same_refusals(void **state)
 {
-	unsigned char pkt[64] = { 0 };
+	unsigned char pkt[64] = {0};
 	struct uebpf_prog *p;
 	uint32_t len, meta;
 	struct xprog x;
@@ -706,7 +707,7 @@ static void *stats_worker_main(void *arg)
 static void test_stats_per_slot(void **state)
 {
 	struct uebpf_prog *p = xload_ret(rt, XDP_PASS, "pass");
-	struct stats_worker w[2] = { { p, 1, 3000 }, { p, 2, 5000 } };
+	struct stats_worker w[2] = {{p, 1, 3000}, {p, 2, 5000}};
 	pthread_t th[2];
 	uint64_t cnt, ns;
 	int i;
@@ -714,9 +715,9 @@ static void test_stats_per_slot(void **state)
 	(void)state;
 	uebpf_runtime_enable_stats(rt, true);
 	for (i = 0; i < 2; i++)
-		assert_int_equal(pthread_create(&th[i], NULL,
-						stats_worker_main, &w[i]),
-				 0);
+		assert_int_equal(
+			pthread_create(&th[i], NULL, stats_worker_main, &w[i]),
+			0);
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	uebpf_runtime_enable_stats(rt, false);
@@ -738,7 +739,7 @@ static void test_kernel_stats(void **state)
 {
 	struct bpf_prog_info info;
 	uint32_t info_len = sizeof(info);
-	unsigned char pkt[64] = { 0 };
+	unsigned char pkt[64] = {0};
 	struct uebpf_prog *p;
 	struct xprog x;
 	uint64_t cnt;
@@ -816,9 +817,9 @@ static void run_workers(struct cpu_worker *w, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		assert_int_equal(pthread_create(&th[i], NULL, cpu_worker_main,
-						&w[i]),
-				 0);
+		assert_int_equal(
+			pthread_create(&th[i], NULL, cpu_worker_main, &w[i]),
+			0);
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	assert_int_equal(atomic_load(&thread_failures), 0);
@@ -900,7 +901,8 @@ static int group_setup(void **state)
 	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "probe", "GPL", x.i, x.n, NULL);
 	if (fd < 0)
 		snprintf(no_kernel, sizeof(no_kernel),
-			 "kernel XDP programs unavailable: bpf(BPF_PROG_LOAD) gives %d (%s)%s",
+			 "kernel XDP programs unavailable: bpf(BPF_PROG_LOAD) "
+			 "gives %d (%s)%s",
 			 fd, strerror(-fd),
 			 fd == -EPERM ? "; needs CAP_BPF" : "");
 	else

@@ -141,8 +141,8 @@ static inline struct uebpf_prog *xload(struct uebpf_runtime *rt,
 	return xload_as(rt, p, name, 0);
 }
 
-static inline struct uebpf_prog *xload_ret(struct uebpf_runtime *rt,
-					   int32_t r0, const char *name)
+static inline struct uebpf_prog *xload_ret(struct uebpf_runtime *rt, int32_t r0,
+					   const char *name)
 {
 	struct xprog p;
 
