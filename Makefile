@@ -4,6 +4,7 @@
 #   make demo       a bundled program run through the library
 #   make bench      side-by-side benchmarks
 #   make bench-verify OBJS=...   load/verify cost beside the kernel's
+#   make bench-xdp  XDP per-packet time beside the kernel's, batch throughput
 #   make fuzz       a long fuzzing campaign
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       apt-get the Debian build dependencies (or print the line)
@@ -71,7 +72,7 @@ BENCH_LOAD := $(B)/bench/bench_load
 # Tools link the shared library found next to them.
 TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 
-.PHONY: all check deps check-deps demo demo-lb bench bench-verify fuzz install uninstall clean \
+.PHONY: all check deps check-deps demo demo-lb bench bench-verify bench-xdp fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
 	check-soundness soundness-kernel abi-baseline format check-tools
@@ -481,11 +482,25 @@ $(BENCH_VERIFY): bench/bench_verify.c $(A) include/uebpf.h $(wildcard include/ue
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB)
 
-bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(BENCH_VERIFY) $(PROG_OBJS)
+bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(BENCH_VERIFY) $(PROG_OBJS) $(BENCH_XDP) $(TOOL)
 	$(BENCH)
 	$(BENCH_MAPS)
 	$(BENCH_LOAD) $(B)/progs/big.o
 	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_VERIFY)
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_XDP) $(BENCH_XDP_ARGS)
+
+# XDP per-packet time beside the kernel's (`uebpf prog run` and `bpftool
+# prog run ... repeat N`, fresh packets, the load balancer configured on
+# both sides) and uebpf_xdp_run_batch throughput:
+#   make bench-xdp [BENCH_XDP_ARGS='-r 3 -n 100000 --no-cli']
+BENCH_XDP := $(B)/bench/bench_xdp
+BENCH_XDP_ARGS ?=
+$(BENCH_XDP): bench/bench_xdp.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(B)/libuebpf.so include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/progs -o $@ $< $(XDP_LB_CP) $(TOOL_LDFLAGS) -luebpf \
+		$(LDLIBS_LIB)
+bench-xdp: $(BENCH_XDP) $(TOOL) $(PROG_OBJS)
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_XDP) $(BENCH_XDP_ARGS)
 
 # Verification cost beside the kernel's on any objects:
 #   make bench-verify OBJS='dir/*.o' [BENCH_VERIFY_ARGS='--verify-only -v']
