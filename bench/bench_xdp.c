@@ -863,7 +863,8 @@ static void report2(struct row2 *r2, unsigned int n2)
 		char lab[64];
 
 		if (w->np > 1)
-			fmt(lab, sizeof(lab), "%s (%u)", w->label, w->np);
+			fmt(lab, sizeof(lab), "%s (%u)", w->label,
+			    w->np < fresh ? w->np : fresh);
 		else
 			fmt(lab, sizeof(lab), "%s", w->label);
 		printf("%-14s %-21s |", w->t->obj, lab);
