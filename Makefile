@@ -276,11 +276,28 @@ $(B)/stress/map_stress_tsan: $(STRESS_DEPS)
 		-fsanitize=thread -fno-omit-frame-pointer -o $@ $(STRESS_SRC) $(LIB_SRCS) \
 		$(LDLIBS_LIB)
 
-check-stress: $(B)/stress/map_stress_asan
-	$(B)/stress/map_stress_asan 3
+# The XDP hook: workers run packets while the control plane swaps programs.
+HOOK_STRESS_SRC := tests/stress/hook_stress.c
+HOOK_STRESS_DEPS := $(HOOK_STRESS_SRC) tests/unit/insn.h $(LIB_SRCS) \
+	$(wildcard lib/*.h vm/*.h maps/*.h xdp/*.h include/*.h include/uebpf/*.h)
+$(B)/stress/hook_stress_asan: $(HOOK_STRESS_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -o $@ $(HOOK_STRESS_SRC) $(LIB_SRCS) $(LDLIBS_LIB)
+$(B)/stress/hook_stress_tsan: $(HOOK_STRESS_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=thread -fno-omit-frame-pointer -o $@ $(HOOK_STRESS_SRC) \
+		$(LIB_SRCS) $(LDLIBS_LIB)
 
-check-tsan: $(B)/stress/map_stress_tsan
+check-stress: $(B)/stress/map_stress_asan $(B)/stress/hook_stress_asan
+	$(B)/stress/map_stress_asan 3
+	$(B)/stress/hook_stress_asan 3
+
+check-tsan: $(B)/stress/map_stress_tsan $(B)/stress/hook_stress_tsan
 	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/map_stress_tsan 3
+	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/hook_stress_tsan 3
 
 # The verifier's soundness: random XDP programs (tests/verifier/gen.c), the
 # accepted ones run in the interpreter's debug mode, where any access

@@ -95,20 +95,25 @@ struct uebpf_xdp_result {
 /*
  * Run a loaded (verified) XDP program on one buffer, in place.  Returns
  * the verdict (also in result->action), or a negative errno: -EINVAL for
- * a program of another type or a buffer whose bounds are inconsistent,
- * and whatever error stopped the run (-ETIMEDOUT past the instruction
- * budget).  result may be NULL.
+ * a program that is not a verified XDP program, a result whose sz is
+ * unset, or a buffer the kernel would never run XDP on (bounds out of
+ * order or outside the frame, a packet shorter than ETH_HLEN (14 bytes)
+ * as BPF_PROG_TEST_RUN refuses, metadata that is not a multiple of 4
+ * bytes or longer than 252), each logged with its reason; and whatever
+ * error stopped the run (-ETIMEDOUT past the instruction budget).  result
+ * may be NULL; only its fields that fit in result->sz are written.
  */
 UEBPF_API int uebpf_xdp_run(struct uebpf_prog *prog,
 			    const struct uebpf_xdp_buff *buf,
 			    struct uebpf_xdp_result *result);
 
 /*
- * Run prog on n buffers in order, results[i] receiving buffer i's result
- * (each with its sz set by the caller).  A run that fails does not stop
- * the batch: its result has err set and action XDP_ABORTED.  Returns n, or
- * a negative errno when nothing ran (-EINVAL: not a verified XDP program,
- * NULL arrays).
+ * Run prog on n buffers in order, results[i] receiving buffer i's result.
+ * Each array's stride is its elements' sz (the caller's struct size), the
+ * same for every element.  A buffer that fails does not stop the batch:
+ * its result has err set and action XDP_ABORTED.  Returns n, or a negative
+ * errno when nothing ran (-EINVAL: not a verified XDP program, bufs NULL
+ * with n > 0, elements whose sz differ).  results may be NULL.
  */
 UEBPF_API int uebpf_xdp_run_batch(struct uebpf_prog *prog,
 				  const struct uebpf_xdp_buff *bufs, size_t n,
@@ -138,8 +143,10 @@ struct uebpf_xdp_hook_attach_opts {
 	_Bool replace; /* expected_prog is meaningful */
 };
 
-/* Attach prog (an XDP program; the hook takes a reference), or detach with
- * prog NULL. */
+/* Attach prog (a verified XDP program of the hook's runtime, not one
+ * loaded for BPF_XDP_DEVMAP or BPF_XDP_CPUMAP: -EINVAL; the hook takes a
+ * reference), or detach with prog NULL.  -EEXIST when opts->replace and
+ * the program attached is not opts->expected_prog. */
 UEBPF_API int
 uebpf_xdp_hook_attach(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog,
 		      const struct uebpf_xdp_hook_attach_opts *opts);
@@ -147,7 +154,8 @@ uebpf_xdp_hook_attach(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog,
  * uebpf_prog_free(); NULL when none. */
 UEBPF_API struct uebpf_prog *uebpf_xdp_hook_prog(struct uebpf_xdp_hook *hook);
 /* As uebpf_xdp_run() on the program attached now; with none attached
- * every packet passes (XDP_PASS), as on a device without XDP. */
+ * every packet passes (XDP_PASS), unchanged, as on a device without XDP.
+ * A batch runs all its buffers on one program, as a driver's NAPI poll. */
 UEBPF_API int uebpf_xdp_hook_run(struct uebpf_xdp_hook *hook,
 				 const struct uebpf_xdp_buff *buf,
 				 struct uebpf_xdp_result *result);
@@ -159,7 +167,9 @@ UEBPF_API int uebpf_xdp_hook_run_batch(struct uebpf_xdp_hook *hook,
 /* ---- run statistics ------------------------------------------------------- */
 
 /* As the kernel's kernel.bpf_stats_enabled: off by default (they cost two
- * clock reads per run).  Counting starts when turned on. */
+ * clock reads per run).  Counting starts when turned on; turning it off
+ * keeps the counts.  Every run counts: uebpf_xdp_run(), each buffer of a
+ * batch that ran, hook runs, uebpf_prog_run(). */
 UEBPF_API void uebpf_runtime_enable_stats(struct uebpf_runtime *rt,
 					  _Bool on);
 
@@ -169,7 +179,8 @@ struct uebpf_prog_stats {
 	uint64_t run_time_ns; /* their total time */
 };
 
-/* The program's counters, summed over every worker. */
+/* The program's counters, summed over every worker's CPU slot; only the
+ * fields that fit in stats->sz are written. */
 UEBPF_API int uebpf_prog_get_stats(const struct uebpf_prog *prog,
 				   struct uebpf_prog_stats *stats);
 
