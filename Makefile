@@ -26,10 +26,10 @@ B := build
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_DEPS := build-essential pkg-config clang llvm libclang-rt-14-dev libc6-dev-i386 \
 	libcmocka-dev libelf-dev libbpf-dev zlib1g-dev linux-libc-dev \
-	mandoc abigail-tools
+	mandoc abigail-tools libpcap-dev bpftool tcpdump
 # What must be present, checked before `make check`; missing -> make deps.
-PC_DEPS := cmocka libelf libbpf
-CMD_DEPS := mandoc abidw abidiff clang llc
+PC_DEPS := cmocka libelf libbpf libpcap
+CMD_DEPS := mandoc abidw abidiff clang llc bpftool tcpdump
 
 CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC \
 	-fvisibility=hidden -Iinclude -D_GNU_SOURCE \
@@ -48,6 +48,8 @@ MAP := lib/libuebpf.map
 ABI_BASELINE := lib/libuebpf.abi
 
 PLUGIN := $(B)/uebpf-conformance-plugin
+TOOL := $(B)/uebpf
+TOOL_SRCS := $(wildcard tools/uebpf_*.c)
 RUNNER := $(B)/uebpf-conformance-runner
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -69,13 +71,13 @@ BENCH_LOAD := $(B)/bench/bench_load
 # Tools link the shared library found next to them.
 TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 
-.PHONY: all check deps check-deps demo bench bench-verify fuzz install uninstall clean \
+.PHONY: all check deps check-deps demo demo-lb bench bench-verify fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
-	check-soundness soundness-kernel check-kernel abi-baseline format
+	check-soundness soundness-kernel abi-baseline format check-tools check-kernel
 
 all: $(SO) $(B)/libuebpf.so $(A) $(PC) $(PLUGIN) $(RUNNER) $(B)/examples/checksum \
-	$(PROG_OBJS)
+	$(PROG_OBJS) $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic
 
 $(B)/progs/%.o: tests/progs/%.bpf.c
 	@mkdir -p $(dir $@)
@@ -114,6 +116,13 @@ $(PC): pkgconfig/libuebpf.pc.in Makefile
 $(PLUGIN): tools/conformance_plugin.c $(B)/libuebpf.so include/uebpf.h
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
 
+# The uebpf command (tools/uebpf_*.c): the public API only, and libpcap.
+$(TOOL): $(TOOL_SRCS) tools/uebpf_tool.h tools/uebpf_pcapio.h $(B)/libuebpf.so include/uebpf.h \
+		$(wildcard include/uebpf/*.h)
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libpcap 2>/dev/null) -o $@ \
+		$(TOOL_SRCS) $(TOOL_LDFLAGS) -luebpf \
+		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -lm
+
 $(RUNNER): tests/conformance/runner.c tests/conformance/asm.c tests/conformance/asm.h
 	@mkdir -p $(B)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/conformance/runner.c tests/conformance/asm.c
@@ -135,6 +144,17 @@ $(VERIFIER_RUNNER): tests/verifier/runner.c tests/conformance/asm.c tests/confor
 $(B)/tests/%: tests/unit/%.c $(A) include/uebpf.h $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB) \
+		$$(pkg-config --cflags --libs cmocka libbpf) -lpthread
+
+# xdp_lb (tests/progs/xdp_lb*): the load balancer, its control plane, the
+# example hosts and `make demo`.
+XDP_LB_CP := tests/progs/xdp_lb_cp.c
+XDP_LB_HDRS := tests/progs/xdp_lb.h tests/progs/xdp_lb_cp.h
+$(B)/progs/xdp_lb.o: tests/progs/xdp_lb.h
+$(B)/tests/test_xdp_lb: tests/unit/test_xdp_lb.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(A) \
+		include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(XDP_LB_CP) $(A) $(LDLIBS_LIB) \
 		$$(pkg-config --cflags --libs cmocka libbpf) -lpthread
 
 # ---- dependencies -------------------------------------------------------
@@ -162,7 +182,7 @@ check-deps:
 # ---- tests --------------------------------------------------------------
 
 CHECK_SUITES := check-symbols check-man check-abi check-install check-unit \
-	check-conformance check-verifier check-sanitize check-stress \
+	check-tools check-conformance check-verifier check-sanitize check-stress \
 	check-soundness check-kernel check-fuzz
 
 # Every suite runs even when one fails; the last line counts them.
@@ -194,6 +214,21 @@ check-conformance: $(PLUGIN) $(RUNNER)
 check-verifier: $(VERIFIER_RUNNER)
 	$(VERIFIER_RUNNER) tests/verifier
 
+# The uebpf command against the project's objects: every command, every
+# documented error, JSON, batch, pcap, and bpftool prog run where bpf(2)
+# is allowed.
+TOOL_PCAPGEN := $(B)/tests/tool_pcapgen
+$(TOOL_PCAPGEN): tests/tools/pcapgen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+
+$(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS)
+	B=$(B) bash tests/tools/test_uebpf.sh
+
 # The conformance files again, through a plugin built with ASan and UBSan.
 ASAN_PLUGIN := $(B)/asan/uebpf-conformance-plugin
 $(ASAN_PLUGIN): tools/conformance_plugin.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h include/*.h)
@@ -219,6 +254,9 @@ check-install: all
 	@out=$$(LD_LIBRARY_PATH=$(STAGE)$(LIBDIR) $(STAGE)/readme_example); \
 	[ "$$out" = "r0 = 44" ] || { echo "README example printed '$$out'"; exit 1; }
 	@test -e $(STAGE)$(MANDIR)/man7/uebpf.7
+	@test -e $(STAGE)$(MANDIR)/man1/uebpf.1
+	@out=$$(LD_LIBRARY_PATH=$(STAGE)$(LIBDIR) $(STAGE)$(BINDIR)/uebpf version | head -n 1); \
+	[ "$$out" = "uebpf v$(VERSION)" ] || { echo "installed uebpf version printed '$$out'"; exit 1; }
 	@test -L $(STAGE)$(LIBDIR)/libuebpf.so.0
 	@echo "install: staged under $(B)/stage, README example built with pkg-config and ran"
 
@@ -238,11 +276,28 @@ $(B)/stress/map_stress_tsan: $(STRESS_DEPS)
 		-fsanitize=thread -fno-omit-frame-pointer -o $@ $(STRESS_SRC) $(LIB_SRCS) \
 		$(LDLIBS_LIB)
 
-check-stress: $(B)/stress/map_stress_asan
-	$(B)/stress/map_stress_asan 3
+# The XDP hook: workers run packets while the control plane swaps programs.
+HOOK_STRESS_SRC := tests/stress/hook_stress.c
+HOOK_STRESS_DEPS := $(HOOK_STRESS_SRC) tests/unit/insn.h $(LIB_SRCS) \
+	$(wildcard lib/*.h vm/*.h maps/*.h xdp/*.h include/*.h include/uebpf/*.h)
+$(B)/stress/hook_stress_asan: $(HOOK_STRESS_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-fno-omit-frame-pointer -o $@ $(HOOK_STRESS_SRC) $(LIB_SRCS) $(LDLIBS_LIB)
+$(B)/stress/hook_stress_tsan: $(HOOK_STRESS_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ilib -D_GNU_SOURCE \
+		-fsanitize=thread -fno-omit-frame-pointer -o $@ $(HOOK_STRESS_SRC) \
+		$(LIB_SRCS) $(LDLIBS_LIB)
 
-check-tsan: $(B)/stress/map_stress_tsan
+check-stress: $(B)/stress/map_stress_asan $(B)/stress/hook_stress_asan
+	$(B)/stress/map_stress_asan 3
+	$(B)/stress/hook_stress_asan 3
+
+check-tsan: $(B)/stress/map_stress_tsan $(B)/stress/hook_stress_tsan
 	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/map_stress_tsan 3
+	TSAN_OPTIONS=halt_on_error=1 $(B)/stress/hook_stress_tsan 3
 
 # The verifier's soundness: random XDP programs (tests/verifier/gen.c), the
 # accepted ones run in the interpreter's debug mode, where any access
@@ -359,10 +414,51 @@ demo: check-deps
 	@$(MAKE) --no-print-directory all $(B)/examples/checksum
 	@echo "== examples/checksum: a host running a BPF checksum loop through libuebpf"
 	$(B)/examples/checksum
+	@$(MAKE) --no-print-directory demo-lb
+
+# The load balancer (tests/progs/xdp_lb.bpf.c) over generated traffic:
+# the configuration as `uebpf batch` lines, then in the same batch (so the
+# maps are shared) the run over the pcap and the statistics maps.  Until
+# the uebpf tool is built, examples/xdp_lb does the same from C.
+LB_DEMO := $(B)/demo
+LB_OBJ := $(B)/progs/xdp_lb.o
+LB_FRAMES ?= 10000
+demo-lb: $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
+	@mkdir -p $(LB_DEMO)
+	@echo "== xdp_lb: a load balancer (IPIP, IPv6, GUE encapsulation; per-CPU LRU flows; Maglev ring)"
+	$(B)/examples/xdp_lb_traffic -n $(LB_FRAMES) -s 1 $(LB_DEMO)/in.pcap
+	@if [ -x $(B)/uebpf ]; then \
+		$(B)/examples/xdp_lb_traffic -b $(LB_OBJ) > $(LB_DEMO)/xdp_lb.batch && \
+		echo "pcap $(LB_OBJ) name xdp_lb $(LB_DEMO)/in.pcap $(LB_DEMO)/out.pcap" >> $(LB_DEMO)/xdp_lb.batch && \
+		$(B)/examples/xdp_lb_traffic -S $(LB_OBJ) >> $(LB_DEMO)/xdp_lb.batch && \
+		echo "$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch  ($$(wc -l < $(LB_DEMO)/xdp_lb.batch) lines)" && \
+		echo "(the lookups after the run, in order:$$(sed -n 's/^# lb_[a-z_]*\[[0-9]*\] \(.*\)/ \1;/p' \
+			$(LB_DEMO)/xdp_lb.batch | tr -d '\n'))" && \
+		$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch; \
+	else \
+		echo "$(B)/examples/xdp_lb -r $(LB_DEMO)/in.pcap -w $(LB_DEMO)/out.pcap $(LB_OBJ)"; \
+		$(B)/examples/xdp_lb -r $(LB_DEMO)/in.pcap -w $(LB_DEMO)/out.pcap $(LB_OBJ); \
+	fi
+	@if command -v tcpdump >/dev/null; then \
+		echo "== tcpdump -r $(LB_DEMO)/out.pcap (first frames)"; \
+		tcpdump -nn -r $(LB_DEMO)/out.pcap -c 6 2>/dev/null; \
+	else echo "== $(LB_DEMO)/out.pcap written (tcpdump -r reads it)"; fi
 
 $(B)/examples/%: examples/%.c $(B)/libuebpf.so include/uebpf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
+
+# The load balancer's host and traffic generator: the control plane
+# library beside them, libpcap for the files.
+$(B)/examples/xdp_lb: examples/xdp_lb.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(B)/libuebpf.so \
+		include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/progs -o $@ $< $(XDP_LB_CP) $(TOOL_LDFLAGS) -luebpf \
+		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
+$(B)/examples/xdp_lb_traffic: examples/xdp_lb_traffic.c $(XDP_LB_CP) $(XDP_LB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/progs -o $@ $< $(XDP_LB_CP) \
+		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap)
 
 $(BENCH): bench/bench_interp.c $(B)/libuebpf.so include/uebpf.h
 	@mkdir -p $(dir $@)
@@ -418,10 +514,13 @@ install: all
 	install -m 644 man/man7/*.7 $(DESTDIR)$(MANDIR)/man7/
 	if ls man/man1/*.1 >/dev/null 2>&1; then \
 		install -m 644 man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/uebpf
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libuebpf.* $(DESTDIR)$(INCLUDEDIR)/uebpf.h \
-		$(DESTDIR)$(PKGCONFIGDIR)/libuebpf.pc
+		$(DESTDIR)$(PKGCONFIGDIR)/libuebpf.pc $(DESTDIR)$(BINDIR)/uebpf \
+		$(DESTDIR)$(MANDIR)/man1/uebpf.1
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/uebpf
 
 format:

@@ -130,6 +130,14 @@ UEBPF_API size_t uebpf_prog_insn_cnt(const struct uebpf_prog *prog);
 /* The program's id, unique in its runtime: what a PROG_ARRAY takes. */
 UEBPF_API uint32_t uebpf_prog_id(const struct uebpf_prog *prog);
 
+/* The program as it runs (verified, context accesses rewritten), one line
+ * per instruction as `bpftool prog dump xlated` prints it:
+ * "   0: (61) r2 = *(u32 *)(r1 +0)".  Writes at most size bytes, always
+ * NUL-terminated when size > 0, and returns the length of the whole text,
+ * as snprintf() does (buf NULL with size 0 asks for it), or -EINVAL. */
+UEBPF_API int uebpf_prog_dump_xlated(const struct uebpf_prog *prog, char *buf,
+				     size_t size);
+
 /* ---- maps -------------------------------------------------------------- */
 
 /*

@@ -7,12 +7,14 @@
  * packet or the run's verdict come with the XDP context (xdp/).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "internal.h"
 #include "../maps/map.h"
 #include "../maps/perf_event.h"
 #include "../maps/ringbuf.h"
+#include "../vm/callback.h"
 #include "../vm/verifier.h"
 
 #define HELPER_NAME(x) [BPF_FUNC_##x] = "bpf_" #x
@@ -225,7 +227,11 @@ bool uebpf_helper_args_ok(struct uebpf_run_ctx *ctx, unsigned int id,
 			  uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 			  uint64_t r5)
 {
-	const struct uebpf_helper_proto *p = uebpf_helper_proto(id);
+	const struct uebpf_helper_proto *p =
+		id < UEBPF_MAX_HELPER_ID && ctx->prog &&
+				ctx->prog->rt->helpers[id].proto ?
+			ctx->prog->rt->helpers[id].proto :
+			uebpf_helper_proto(id);
 	const uint64_t r[5] = { r1, r2, r3, r4, r5 };
 	struct uebpf_map *map = NULL;
 	uint64_t n;
@@ -515,9 +521,9 @@ static uint64_t helper_ringbuf_query(uint64_t r1, uint64_t r2, uint64_t r3,
 /*
  * bpf_xdp_event_output(): the index (or BPF_F_CURRENT_CPU, the run's CPU
  * slot) in the low 32 bits of flags; the upper 32 bits ask for that many
- * bytes of the packet to be appended to the sample, which only the XDP
- * context can supply: until its helpers arrive, a non-zero count is
- * refused with -EINVAL rather than silently dropped.
+ * bytes of the packet to be appended to the sample, which is not
+ * supported yet: a non-zero count is refused with -EINVAL rather than
+ * silently dropped.
  */
 static uint64_t helper_perf_event_output(uint64_t r1, uint64_t r2, uint64_t r3,
 					 uint64_t r4, uint64_t r5,
@@ -708,9 +714,243 @@ void uebpf_helpers_init_builtin(struct uebpf_runtime *rt)
 	set_helper(rt, BPF_FUNC_ringbuf_submit, helper_ringbuf_submit);
 	set_helper(rt, BPF_FUNC_ringbuf_discard, helper_ringbuf_discard);
 	set_helper(rt, BPF_FUNC_ringbuf_query, helper_ringbuf_query);
+	set_helper(rt, BPF_FUNC_tail_call, uebpf_helper_tail_call);
+	set_helper(rt, BPF_FUNC_loop, uebpf_helper_loop);
+	uebpf_xdp_helpers_init(rt);
 
 	/* The kernel's printk_ratelimited() allows 10 lines per 5 s; trace
 	 * output is meant to be read, so more, but never a flood. */
 	rt->printk_rl.interval_ns = 1000000000ull;
 	rt->printk_rl.burst = 100;
+}
+
+/* ---- host helpers ------------------------------------------------------------
+ *
+ * The interpreter calls rt->helpers[id].fn(r1..r5, run ctx), which says
+ * nothing of id: each id gets a trampoline of its own that passes it on,
+ * so the host's function and context are found without a lookup by
+ * address.  1024 small functions, made by the preprocessor.
+ */
+
+static uint64_t host_call(unsigned int id, uint64_t r1, uint64_t r2,
+			  uint64_t r3, uint64_t r4, uint64_t r5,
+			  struct uebpf_run_ctx *ctx)
+{
+	const struct uebpf_helper *h;
+
+	if (unlikely(!ctx->prog))
+		return 0;
+	if (!ARGS_OK(id))
+		return 0;
+	h = &ctx->prog->rt->helpers[id];
+	return h->host_fn(r1, r2, r3, r4, r5, h->host_ctx);
+}
+
+#define HOST_TRAMP(n)                                                          \
+	static uint64_t host_tramp_##n(uint64_t r1, uint64_t r2, uint64_t r3,  \
+				       uint64_t r4, uint64_t r5,               \
+				       struct uebpf_run_ctx *ctx)              \
+	{                                                                      \
+		return host_call(0x##n, r1, r2, r3, r4, r5, ctx);              \
+	}
+#define HOST_X16(M, p)                                                         \
+	M(p##0) M(p##1) M(p##2) M(p##3) M(p##4) M(p##5) M(p##6) M(p##7)        \
+	M(p##8) M(p##9) M(p##a) M(p##b) M(p##c) M(p##d) M(p##e) M(p##f)
+#define HOST_T16(p) HOST_X16(HOST_TRAMP, p)
+#define HOST_T256(p)                                                           \
+	HOST_T16(p##0) HOST_T16(p##1) HOST_T16(p##2) HOST_T16(p##3)            \
+	HOST_T16(p##4) HOST_T16(p##5) HOST_T16(p##6) HOST_T16(p##7)            \
+	HOST_T16(p##8) HOST_T16(p##9) HOST_T16(p##a) HOST_T16(p##b)            \
+	HOST_T16(p##c) HOST_T16(p##d) HOST_T16(p##e) HOST_T16(p##f)
+HOST_T256(0) HOST_T256(1) HOST_T256(2) HOST_T256(3)
+
+#define HOST_PTR(n) host_tramp_##n,
+#define HOST_P16(p) HOST_X16(HOST_PTR, p)
+#define HOST_P256(p)                                                           \
+	HOST_P16(p##0) HOST_P16(p##1) HOST_P16(p##2) HOST_P16(p##3)            \
+	HOST_P16(p##4) HOST_P16(p##5) HOST_P16(p##6) HOST_P16(p##7)            \
+	HOST_P16(p##8) HOST_P16(p##9) HOST_P16(p##a) HOST_P16(p##b)            \
+	HOST_P16(p##c) HOST_P16(p##d) HOST_P16(p##e) HOST_P16(p##f)
+static const uebpf_helper_fn host_tramps[UEBPF_MAX_HELPER_ID] = {
+	HOST_P256(0) HOST_P256(1) HOST_P256(2) HOST_P256(3)
+};
+
+/* The runtime's copy of a host helper's prototype and name. */
+struct host_helper {
+	struct uebpf_helper_proto proto; /* first: freed through it */
+	char name[];
+};
+
+static const char *const host_arg_names[] = {
+	[UEBPF_HELPER_ARG_NONE] = "NONE",
+	[UEBPF_HELPER_ARG_ANYTHING] = "ANYTHING",
+	[UEBPF_HELPER_ARG_MAP] = "MAP",
+	[UEBPF_HELPER_ARG_MAP_KEY] = "MAP_KEY",
+	[UEBPF_HELPER_ARG_MAP_VALUE] = "MAP_VALUE",
+	[UEBPF_HELPER_ARG_MEM] = "MEM",
+	[UEBPF_HELPER_ARG_MEM_OR_NULL] = "MEM_OR_NULL",
+	[UEBPF_HELPER_ARG_UNINIT_MEM] = "UNINIT_MEM",
+	[UEBPF_HELPER_ARG_SIZE] = "SIZE",
+	[UEBPF_HELPER_ARG_SIZE_OR_ZERO] = "SIZE_OR_ZERO",
+	[UEBPF_HELPER_ARG_CTX] = "CTX",
+};
+
+/* The public argument kinds as the verifier's, checked as the kernel's
+ * check_func_proto() checks a prototype: sizes right after memory,
+ * memory always followed by its size, map keys and values after the map,
+ * nothing after the first NONE.  Returns 0 or -EINVAL with the reason. */
+static int host_proto(struct uebpf_runtime *rt, const char *name,
+		      const struct uebpf_helper_opts *opts,
+		      struct uebpf_helper_proto *p)
+{
+	enum uebpf_helper_ret ret = OPTS_GET(opts, ret, UEBPF_HELPER_RET_INTEGER);
+	enum uebpf_helper_arg args[6] = { UEBPF_HELPER_ARG_NONE };
+	bool has_map = false, ended = false;
+	unsigned int i;
+
+	if (OPTS_HAS(opts, args))
+		memcpy(args, opts->args, sizeof(opts->args));
+	memset(p, 0, sizeof(*p));
+	p->flags = UEBPF_HELPER_XDP | UEBPF_HELPER_RAW;
+	switch (ret) {
+	case UEBPF_HELPER_RET_INTEGER:
+		p->ret = UEBPF_RET_INTEGER;
+		break;
+	case UEBPF_HELPER_RET_VOID:
+		p->ret = UEBPF_RET_VOID;
+		break;
+	default:
+		pr_warn(rt, "uebpf_runtime_register_helper: %s: return kind %d is no enum uebpf_helper_ret\n",
+			name, (int)ret);
+		return -EINVAL;
+	}
+	for (i = 0; i < 5; i++) {
+		enum uebpf_helper_arg a = args[i];
+		enum uebpf_helper_arg prev = i ? args[i - 1] :
+						 UEBPF_HELPER_ARG_NONE;
+		const char *why = NULL;
+
+		if ((unsigned int)a >= ARRAY_SIZE(host_arg_names)) {
+			pr_warn(rt, "uebpf_runtime_register_helper: %s: argument %u: kind %d is no enum uebpf_helper_arg\n",
+				name, i + 1, (int)a);
+			return -EINVAL;
+		}
+		if (ended && a != UEBPF_HELPER_ARG_NONE)
+			why = "follows NONE, which ends the arguments";
+		switch (a) {
+		case UEBPF_HELPER_ARG_NONE:
+			ended = true;
+			p->arg[i] = UEBPF_ARG_NONE;
+			break;
+		case UEBPF_HELPER_ARG_ANYTHING:
+			p->arg[i] = UEBPF_ARG_ANYTHING;
+			break;
+		case UEBPF_HELPER_ARG_MAP:
+			if (has_map)
+				why = "is a second map: a helper takes one";
+			has_map = true;
+			p->arg[i] = UEBPF_ARG_CONST_MAP_PTR;
+			break;
+		case UEBPF_HELPER_ARG_MAP_KEY:
+		case UEBPF_HELPER_ARG_MAP_VALUE:
+			if (!has_map)
+				why = "needs a MAP argument before it";
+			p->arg[i] = a == UEBPF_HELPER_ARG_MAP_KEY ?
+					    UEBPF_ARG_PTR_TO_MAP_KEY :
+					    UEBPF_ARG_PTR_TO_MAP_VALUE;
+			break;
+		case UEBPF_HELPER_ARG_MEM:
+		case UEBPF_HELPER_ARG_MEM_OR_NULL:
+		case UEBPF_HELPER_ARG_UNINIT_MEM: {
+			enum uebpf_helper_arg next = args[i + 1];
+
+			if (next != UEBPF_HELPER_ARG_SIZE &&
+			    next != UEBPF_HELPER_ARG_SIZE_OR_ZERO)
+				why = "must be followed by its SIZE or SIZE_OR_ZERO";
+			p->arg[i] = a == UEBPF_HELPER_ARG_MEM ?
+					    UEBPF_ARG_PTR_TO_MEM :
+				    a == UEBPF_HELPER_ARG_MEM_OR_NULL ?
+					    UEBPF_ARG_PTR_TO_MEM_OR_NULL :
+					    UEBPF_ARG_PTR_TO_UNINIT_MEM;
+			break;
+		}
+		case UEBPF_HELPER_ARG_SIZE:
+		case UEBPF_HELPER_ARG_SIZE_OR_ZERO:
+			if (prev != UEBPF_HELPER_ARG_MEM &&
+			    prev != UEBPF_HELPER_ARG_MEM_OR_NULL &&
+			    prev != UEBPF_HELPER_ARG_UNINIT_MEM)
+				why = "must come right after a MEM, MEM_OR_NULL or UNINIT_MEM argument";
+			p->arg[i] = a == UEBPF_HELPER_ARG_SIZE ?
+					    UEBPF_ARG_CONST_SIZE :
+					    UEBPF_ARG_CONST_SIZE_OR_ZERO;
+			break;
+		case UEBPF_HELPER_ARG_CTX:
+			p->arg[i] = UEBPF_ARG_PTR_TO_CTX;
+			break;
+		}
+		if (why) {
+			pr_warn(rt, "uebpf_runtime_register_helper: %s: argument %u (%s) %s\n",
+				name, i + 1, host_arg_names[a], why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int uebpf_runtime_register_helper(struct uebpf_runtime *rt, unsigned int id,
+				  const char *name, uebpf_host_helper_fn fn,
+				  const struct uebpf_helper_opts *opts)
+{
+	struct uebpf_helper *h;
+	struct host_helper *hh;
+	size_t len;
+	int err;
+
+	if (!rt)
+		return -EINVAL;
+	if (!fn || !name || !*name) {
+		pr_warn(rt, "uebpf_runtime_register_helper: id %u: %s\n", id,
+			!fn ? "fn is NULL" : "a helper needs a name");
+		return -EINVAL;
+	}
+	if (!id || id >= UEBPF_MAX_HELPER_ID) {
+		pr_warn(rt, "uebpf_runtime_register_helper: %s: id %u is outside 1..%d\n",
+			name, id, UEBPF_MAX_HELPER_ID - 1);
+		return -EINVAL;
+	}
+	if (!OPTS_VALID(rt, opts, uebpf_helper_opts, args))
+		return -EINVAL;
+	h = &rt->helpers[id];
+	if (uebpf_helper_proto(id) || h->fn) {
+		pr_warn(rt, "uebpf_runtime_register_helper: %s: id %u is already %s (%s)\n",
+			name, id, h->host_fn ? "a host helper" : "a libuebpf helper",
+			h->name ? h->name : uebpf_helper_name(id));
+		return -EEXIST;
+	}
+	len = strnlen(name, 64);
+	hh = calloc(1, sizeof(*hh) + len + 1);
+	if (!hh)
+		return -ENOMEM;
+	memcpy(hh->name, name, len);
+	err = host_proto(rt, hh->name, opts, &hh->proto);
+	if (err) {
+		free(hh);
+		return err;
+	}
+	h->host_fn = fn;
+	h->host_ctx = OPTS_GET(opts, ctx, NULL);
+	h->name = hh->name;
+	h->proto = &hh->proto;
+	/* Last, and released: the validator takes fn != NULL as "exists". */
+	__atomic_store_n(&h->fn, host_tramps[id], __ATOMIC_RELEASE);
+	return 0;
+}
+
+void uebpf_helpers_fini(struct uebpf_runtime *rt)
+{
+	unsigned int id;
+
+	for (id = 0; id < UEBPF_MAX_HELPER_ID; id++)
+		if (rt->helpers[id].host_fn)
+			free((void *)rt->helpers[id].proto);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <time.h>
 
 #include "uebpf.h"
 #include "epoch.h"
@@ -96,9 +97,19 @@ struct uebpf_helper {
 	const char *name;
 	/* What the verifier checks a call against (vm/verifier.h). */
 	const struct uebpf_helper_proto *proto;
+	/* A host helper (uebpf_runtime_register_helper()): fn is a
+	 * trampoline that calls host_fn(r1..r5, host_ctx); name and proto
+	 * are the runtime's own copies. */
+	uebpf_host_helper_fn host_fn;
+	void *host_ctx;
 };
 
 void uebpf_helpers_init_builtin(struct uebpf_runtime *rt) UEBPF_HIDDEN;
+/* Frees what uebpf_runtime_register_helper() allocated. */
+void uebpf_helpers_fini(struct uebpf_runtime *rt) UEBPF_HIDDEN;
+/* xdp/helpers.c: installs the XDP helpers (packet bounds, bytes,
+ * redirects, fib_lookup, check_mtu) in rt->helpers. */
+void uebpf_xdp_helpers_init(struct uebpf_runtime *rt) UEBPF_HIDDEN;
 
 /* For a program the verifier has not proven safe (prog->checked): true
  * when helper id's pointer and map arguments are memory the run may touch
@@ -162,10 +173,21 @@ struct uebpf_runtime {
 	bool log_quiet;
 	struct uebpf_helper helpers[UEBPF_MAX_HELPER_ID];
 	struct uebpf_ratelimit printk_rl;
+	/* The host's answers to bpf_fib_lookup() and bpf_check_mtu()
+	 * (uebpf_runtime_set_fib_lookup(), uebpf_runtime_set_mtu()). */
+	uebpf_fib_lookup_fn fib_lookup_fn;
+	void *fib_lookup_ctx;
+	uebpf_mtu_fn mtu_fn;
+	void *mtu_ctx;
 	/* Pinned maps, so objects that pin the same name share the map. */
 	pthread_mutex_t pin_lock;
 	struct uebpf_pin *pins;
 	size_t nr_pins;
+	/* uebpf_runtime_enable_stats(): runs are counted and timed. */
+	atomic_bool stats_on;
+	/* Warnings the run API gives per call (a bad buffer, a program of
+	 * the wrong type): at most a burst per interval reach the log. */
+	struct uebpf_ratelimit run_rl;
 };
 
 /* lib/pin.c: drops every pin; uebpf_runtime_free() calls it first. */
@@ -173,6 +195,32 @@ void uebpf_pins_free(struct uebpf_runtime *rt) UEBPF_HIDDEN;
 
 /* The CPU slot the calling thread runs as (0 until it binds). */
 extern __thread unsigned int uebpf_this_cpu UEBPF_HIDDEN;
+
+/* ---- run statistics ------------------------------------------------------ */
+
+/* One CPU slot's counters, on a cache line of its own: workers on
+ * different slots never write the same line.  Threads sharing a slot add
+ * atomically. */
+struct uebpf_prog_stats_slot {
+	_Atomic uint64_t run_cnt;
+	_Atomic uint64_t run_time_ns;
+} __attribute__((aligned(64)));
+
+static inline uint64_t uebpf_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The run path's one test: are runs being counted? */
+#define uebpf_stats_on(rt)                                                     \
+	atomic_load_explicit(&(rt)->stats_on, memory_order_relaxed)
+
+/* Rate-limited warning from the run API (rt->run_rl). */
+void uebpf_run_warn(struct uebpf_runtime *rt, const char *fmt, ...)
+	UEBPF_HIDDEN __attribute__((format(printf, 2, 3)));
 
 /* ---- programs ------------------------------------------------------------ */
 
@@ -243,7 +291,24 @@ struct uebpf_prog {
 	size_t nr_map_refs;
 	struct uebpf_region *value_regions;
 	unsigned int nr_value_regions;
+	/* Run statistics, one slot per CPU slot of the runtime; NULL for a
+	 * program that never finished loading. */
+	struct uebpf_prog_stats_slot *stats;
 };
+
+/* Adds n runs taking ns nanoseconds together to cpu's slot of prog. */
+static inline void uebpf_prog_stats_add(struct uebpf_prog *prog,
+					unsigned int cpu, uint64_t n,
+					uint64_t ns)
+{
+	struct uebpf_prog_stats_slot *s;
+
+	if (!prog->stats)
+		return;
+	s = &prog->stats[cpu];
+	atomic_fetch_add_explicit(&s->run_cnt, n, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->run_time_ns, ns, memory_order_relaxed);
+}
 
 /* The kernel's MAX_USED_MAPS: distinct maps one program may refer to. */
 #define UEBPF_MAX_USED_MAPS 64
@@ -259,6 +324,9 @@ uebpf_prog_load_internal(struct uebpf_runtime *rt, enum bpf_prog_type type,
 	UEBPF_HIDDEN;
 
 void uebpf_prog_put(struct uebpf_prog *prog) UEBPF_HIDDEN;
+/* Takes another reference on a program the caller holds (or knows to be
+ * held, inside an epoch section); returns prog. */
+struct uebpf_prog *uebpf_prog_ref(struct uebpf_prog *prog) UEBPF_HIDDEN;
 /* Takes a reference; NULL when no live program has that id. */
 struct uebpf_prog *uebpf_prog_get_by_id_internal(struct uebpf_runtime *rt,
 						 uint32_t id) UEBPF_HIDDEN;

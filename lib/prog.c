@@ -341,6 +341,15 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 		if (err)
 			goto fail;
 	}
+	/* A cache line per CPU slot (run statistics), as the kernel's
+	 * per-CPU bpf_prog_stats. */
+	prog->stats = aligned_alloc(sizeof(*prog->stats),
+				    rt->nr_cpus * sizeof(*prog->stats));
+	if (!prog->stats) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	memset(prog->stats, 0, rt->nr_cpus * sizeof(*prog->stats));
 	err = uebpf_idr_alloc(&rt->prog_ids, prog, &prog->id);
 	if (err)
 		goto fail;
@@ -379,6 +388,7 @@ static void prog_destroy(void *p)
 	free(prog->used_maps);
 	free(prog->map_refs);
 	free(prog->value_regions);
+	free(prog->stats);
 	free(prog);
 }
 
@@ -402,6 +412,12 @@ void uebpf_prog_put(struct uebpf_prog *prog)
 	put_used_maps(prog);
 	/* A tail call may still be running it. */
 	uebpf_epoch_retire(&prog->rt->epoch, prog, prog_destroy);
+}
+
+struct uebpf_prog *uebpf_prog_ref(struct uebpf_prog *prog)
+{
+	atomic_fetch_add(&prog->refcnt, 1);
+	return prog;
 }
 
 struct uebpf_prog *uebpf_prog_get_by_id_internal(struct uebpf_runtime *rt,
@@ -469,11 +485,45 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 		       prog->nr_value_regions * sizeof(*regions));
 	ctx.nr_regions = 2 + prog->nr_value_regions;
 	rec = uebpf_epoch_enter(&prog->rt->epoch);
-	err = uebpf_interp_run(prog, &ctx, (uintptr_t)mem, len, &r0);
+	if (unlikely(uebpf_stats_on(prog->rt))) {
+		uint64_t t0 = uebpf_now_ns();
+
+		err = uebpf_interp_run(prog, &ctx, (uintptr_t)mem, len, &r0);
+		uebpf_prog_stats_add(prog, ctx.cpu, 1, uebpf_now_ns() - t0);
+	} else {
+		err = uebpf_interp_run(prog, &ctx, (uintptr_t)mem, len, &r0);
+	}
 	uebpf_epoch_exit(rec);
 	if (err)
 		return err;
 	*retval = r0;
+	return 0;
+}
+
+int uebpf_prog_get_stats(const struct uebpf_prog *prog,
+			 struct uebpf_prog_stats *stats)
+{
+	uint64_t cnt = 0, ns = 0;
+	unsigned int i;
+
+	if (!prog || !stats)
+		return -EINVAL;
+	if (stats->sz < sizeof(stats->sz)) {
+		pr_warn(prog->rt, "uebpf_prog_get_stats: struct uebpf_prog_stats has sz %zu; declare it with UEBPF_OPTS()\n",
+			stats->sz);
+		return -EINVAL;
+	}
+	/* Each slot is summed as it is now: runs on other workers go on. */
+	for (i = 0; prog->stats && i < prog->rt->nr_cpus; i++) {
+		cnt += atomic_load_explicit(&prog->stats[i].run_cnt,
+					    memory_order_relaxed);
+		ns += atomic_load_explicit(&prog->stats[i].run_time_ns,
+					   memory_order_relaxed);
+	}
+	if (OPTS_HAS(stats, run_cnt))
+		stats->run_cnt = cnt;
+	if (OPTS_HAS(stats, run_time_ns))
+		stats->run_time_ns = ns;
 	return 0;
 }
 

@@ -137,7 +137,44 @@ struct uebpf_runtime *uebpf_runtime_new(const struct uebpf_runtime_opts *opts)
 		return NULL;
 	}
 	uebpf_helpers_init_builtin(rt);
+	/* As the kernel's net_ratelimit(): 10 messages per 5 s. */
+	rt->run_rl.interval_ns = 5000000000ull;
+	rt->run_rl.burst = 10;
 	return rt;
+}
+
+void uebpf_runtime_enable_stats(struct uebpf_runtime *rt, bool on)
+{
+	if (rt)
+		atomic_store_explicit(&rt->stats_on, on, memory_order_relaxed);
+}
+
+void uebpf_run_warn(struct uebpf_runtime *rt, const char *fmt, ...)
+{
+	struct uebpf_ratelimit *rl = &rt->run_rl;
+	uint64_t now = uebpf_now_ns();
+	uint64_t begin = atomic_load_explicit(&rl->begin, memory_order_relaxed);
+	unsigned int missed;
+	char msg[512];
+	va_list ap;
+
+	if (rt->log_quiet)
+		return;
+	if (now - begin >= rl->interval_ns &&
+	    atomic_compare_exchange_strong(&rl->begin, &begin, now)) {
+		missed = atomic_exchange(&rl->missed, 0);
+		atomic_store(&rl->printed, 0);
+		if (missed)
+			pr_warn(rt, "%u run warnings suppressed\n", missed);
+	}
+	if (atomic_fetch_add(&rl->printed, 1) >= rl->burst) {
+		atomic_fetch_add(&rl->missed, 1);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn(rt, "%s", msg);
 }
 
 void uebpf_runtime_free(struct uebpf_runtime *rt)
@@ -148,6 +185,7 @@ void uebpf_runtime_free(struct uebpf_runtime *rt)
 		return;
 	/* Pinned maps are the runtime's own references. */
 	uebpf_pins_free(rt);
+	uebpf_helpers_fini(rt);
 	/* Objects already put may wait for a grace period; nothing runs
 	 * now, so free them before looking for what is still held. */
 	uebpf_epoch_drain(&rt->epoch);
@@ -222,4 +260,22 @@ unsigned int uebpf_worker_cpu(void)
 unsigned int uebpf_runtime_nr_cpus(const struct uebpf_runtime *rt)
 {
 	return rt ? rt->nr_cpus : 0;
+}
+
+void uebpf_runtime_set_fib_lookup(struct uebpf_runtime *rt,
+				  uebpf_fib_lookup_fn fn, void *ctx)
+{
+	if (!rt)
+		return;
+	rt->fib_lookup_ctx = ctx;
+	rt->fib_lookup_fn = fn;
+}
+
+void uebpf_runtime_set_mtu(struct uebpf_runtime *rt, uebpf_mtu_fn fn,
+			   void *ctx)
+{
+	if (!rt)
+		return;
+	rt->mtu_ctx = ctx;
+	rt->mtu_fn = fn;
 }

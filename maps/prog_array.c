@@ -9,10 +9,12 @@
  * uebpf_prog_put(), whose free waits for the epoch, so a tail call already
  * on its way still finds it.
  *
- * As in the kernel, all programs of one array have the type of the first
- * one stored; that owner type stays even when the array empties.
+ * As in the kernel, all programs of one array have the type and expected
+ * attach type of the first one stored or verified using it; that owner
+ * stays even when the array empties.
  */
 #include "array.h"
+#include "../vm/verifier.h"
 
 static int prog_array_alloc(const struct uebpf_map *attr,
 			    struct uebpf_map **map)
@@ -30,27 +32,44 @@ static void prog_array_free(struct uebpf_map *map)
 	uebpf_fd_array_free(map, prog_put);
 }
 
-/* The kernel's bpf_prog_map_compatible(), on the one property a program
- * has here: its type. */
-static int owner_check(struct uebpf_map *map, void *obj)
+/* The owner is the type and expected attach type of the first program,
+ * in one int (the kernel compares both for a PROG_ARRAY). */
+static int owner_of(const struct uebpf_prog *prog)
+{
+	return (int)((uint32_t)prog->type |
+		     ((uint32_t)prog->expected_attach_type << 16));
+}
+
+/* The kernel's bpf_prog_map_compatible(), on the properties a program has
+ * here: its type and expected attach type. */
+int uebpf_prog_array_compatible(struct uebpf_map *map,
+				const struct uebpf_prog *prog)
 {
 	struct uebpf_fd_array *a = (struct uebpf_fd_array *)map;
-	const struct uebpf_prog *prog = obj;
-	int owner = -1;
+	int owner = -1, want = owner_of(prog);
 
 	if (prog->type == BPF_PROG_TYPE_EXT) {
 		map_warn(map, "program %u is an extension (BPF_PROG_TYPE_EXT), which cannot be a tail call target\n",
 			 prog->id);
 		return -EINVAL;
 	}
-	if (atomic_compare_exchange_strong(&a->owner, &owner,
-					   (int)prog->type) ||
-	    owner == (int)prog->type)
+	if (atomic_compare_exchange_strong(&a->owner, &owner, want) ||
+	    owner == want)
 		return 0;
-	map_warn(map, "program %u has type %s, but this PROG_ARRAY holds %s programs\n",
-		 prog->id, uebpf_prog_type_name(prog->type),
-		 uebpf_prog_type_name((enum bpf_prog_type)owner));
+	if ((owner & 0xffff) != (int)prog->type)
+		map_warn(map, "program %u has type %s, but this PROG_ARRAY holds %s programs\n",
+			 prog->id, uebpf_prog_type_name(prog->type),
+			 uebpf_prog_type_name((enum bpf_prog_type)(owner & 0xffff)));
+	else
+		map_warn(map, "program %u has expected attach type %u, but this PROG_ARRAY holds programs of attach type %u\n",
+			 prog->id, (unsigned int)prog->expected_attach_type,
+			 (unsigned int)owner >> 16);
 	return -EINVAL;
+}
+
+static int owner_check(struct uebpf_map *map, void *obj)
+{
+	return uebpf_prog_array_compatible(map, obj);
 }
 
 static void *prog_get(struct uebpf_runtime *rt, uint32_t id)

@@ -23,13 +23,44 @@
  * an access the verifier should not have allowed.
  */
 #include "../lib/internal.h"
+#include "../maps/array.h"
 #include "../maps/map.h"
 
+/* The kernel's MAX_TAIL_CALL_CNT and BPF_MAX_LOOPS. */
+#define MAX_TAIL_CALL_CNT 33
+#define MAX_LOOPS (8u * 1024 * 1024)
+
+/* A caller's state, kept while a subprogram or a bpf_loop callback runs
+ * in the frame below. */
 struct frame {
 	uint64_t saved[4]; /* r6..r9 */
 	uint64_t fp;	   /* r10 */
 	const struct bpf_insn *ret;
+	/* The caller's program: a tail call in the callee replaces the
+	 * callee only, and its exit comes back here. */
+	const struct uebpf_prog *prog;
+	/* bpf_loop: the callee is the callback, run again while it returns
+	 * 0 and iterations are left. */
+	const struct bpf_insn *loop_cb;
+	uint64_t loop_ctx;
+	uint32_t loop_i, loop_n;
+	bool is_loop;
 };
+
+/* Checked runs: the regions past the fixed ones (stack, buffer or packet
+ * and context) are the running program's global data, which change with
+ * a tail call and back at a return into the caller's program. */
+static void switch_value_regions(struct uebpf_run_ctx *ctx,
+				 const struct uebpf_prog *from,
+				 const struct uebpf_prog *to)
+{
+	unsigned int fixed = ctx->nr_regions - from->nr_value_regions;
+
+	if (to->nr_value_regions)
+		memcpy(&ctx->regions[fixed], to->value_regions,
+		       to->nr_value_regions * sizeof(*ctx->regions));
+	ctx->nr_regions = fixed + to->nr_value_regions;
+}
 
 /*
  * Checked runs: may the program access [a, a + n)?  Read-only regions

@@ -12,6 +12,7 @@ static __attribute__((noinline)) int
 INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 	    uint64_t r1, uint64_t r2, uint64_t *r0)
 {
+	/* prog and base change with tail calls, and back at returns. */
 	const bool checked = INTERP_CHECKED;
 	static const void *const jt[256] = {
 		[0 ... 255] = &&bad,
@@ -58,12 +59,12 @@ INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		[BPF_STX | BPF_ATOMIC | BPF_W] = &&atomic_w,
 		[BPF_STX | BPF_ATOMIC | BPF_DW] = &&atomic_dw,
 	};
-	const struct bpf_insn *const base = prog->insns;
+	const struct bpf_insn *base = prog->insns;
 	const struct uebpf_helper *const helpers = prog->rt->helpers;
 	const struct bpf_insn *ip = base, *seg = base;
 	int64_t budget = (int64_t)ctx->budget;
 	struct frame frames[UEBPF_MAX_CALL_FRAMES];
-	unsigned int depth = 0;
+	unsigned int depth = 0, tail_calls = 0;
 	uint64_t reg[11];
 	uint8_t stack[UEBPF_STACK_SIZE * UEBPF_MAX_CALL_FRAMES]
 		__attribute__((aligned(16)));
@@ -89,6 +90,17 @@ INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 #define IMM ((int64_t)ip->imm)
 #define OFF ip->off
 #define NEXT goto *jt[(++ip)->code]
+#define SET_PROG(p)                                                            \
+	do {                                                                   \
+		const struct uebpf_prog *p_ = (p);                             \
+		if (p_ != prog) {                                              \
+			if (checked)                                           \
+				switch_value_regions(ctx, prog, p_);           \
+			prog = p_;                                             \
+			base = p_->insns;                                      \
+			ctx->prog = p_;                                        \
+		}                                                              \
+	} while (0)
 #define CHARGE()                                                               \
 	do {                                                                   \
 		budget -= ip - seg + 1;                                        \
@@ -288,6 +300,8 @@ call:
 		__builtin_memcpy(f->saved, &reg[6], sizeof(f->saved));
 		f->fp = reg[10];
 		f->ret = ip + 1;
+		f->prog = prog;
+		f->is_loop = false;
 		reg[10] -= UEBPF_STACK_SIZE;
 		if (checked)
 			ctx->regions[0].lo -= UEBPF_STACK_SIZE;
@@ -295,19 +309,114 @@ call:
 		seg = ip;
 		goto *jt[ip->code];
 	}
-	ctx->budget = budget; /* helpers such as bpf_loop may spend it */
+	if (unlikely(ip->imm == BPF_FUNC_tail_call))
+		goto tail_call;
+	if (unlikely(ip->imm == BPF_FUNC_loop))
+		goto loop;
+	ctx->budget = budget;
 	reg[0] = helpers[ip->imm].fn(reg[1], reg[2], reg[3], reg[4], reg[5],
 				     ctx);
 	if (unlikely(ctx->err))
 		return ctx->err;
 	budget = (int64_t)ctx->budget;
 	NEXT;
+
+	/* bpf_loop(nr_loops, callback, ctx, flags): the callback runs in a
+	 * frame of its own below the caller's, as a subprogram would, once
+	 * per iteration (its exit decides on the next, below).  The kernel
+	 * inlines a call whose flags the verifier knows are 0 (insn off 1,
+	 * vm/verifier.c): that version compares all 64 bits of nr_loops with
+	 * BPF_MAX_LOOPS and returns a 32-bit -E2BIG. */
+loop: {
+	uint64_t n = reg[1];
+	struct frame *f;
+
+	if (ip->off == 1) {
+		if (n > MAX_LOOPS) {
+			reg[0] = (uint32_t)-E2BIG;
+			NEXT;
+		}
+	} else {
+		if (reg[4]) {
+			reg[0] = (uint64_t)-EINVAL;
+			NEXT;
+		}
+		n = (uint32_t)n;
+		if (n > MAX_LOOPS) {
+			reg[0] = (uint64_t)-E2BIG;
+			NEXT;
+		}
+	}
+	if (!n) {
+		reg[0] = 0;
+		NEXT;
+	}
+	if (checked && unlikely(reg[2] >= prog->insn_cnt))
+		return fault(prog, ctx, ip, -EINVAL,
+			     "bpf_loop callback outside the program", reg[2],
+			     0, 0);
+	CHARGE();
+	if (unlikely(depth + 1 >= UEBPF_MAX_CALL_FRAMES))
+		return fault(prog, ctx, ip, -E2BIG,
+			     "call stack deeper than 8 frames", 0, 0, 0);
+	f = &frames[depth++];
+	__builtin_memcpy(f->saved, &reg[6], sizeof(f->saved));
+	f->fp = reg[10];
+	f->ret = ip + 1;
+	f->prog = prog;
+	f->is_loop = true;
+	f->loop_cb = base + reg[2];
+	f->loop_ctx = reg[3];
+	f->loop_i = 0;
+	f->loop_n = (uint32_t)n;
+	if (checked)
+		ctx->regions[0].lo -= UEBPF_STACK_SIZE;
+	reg[1] = 0;
+	reg[2] = f->loop_ctx;
+	reg[3] = reg[4] = reg[5] = 0;
+	reg[10] = f->fp - UEBPF_STACK_SIZE;
+	ip = seg = f->loop_cb;
+	goto *jt[ip->code];
+}
+
+	/* bpf_tail_call(ctx, prog_array, index), as the kernel's interpreter
+	 * and x86 JIT: an index past the array, the 33rd tail call of the
+	 * run or an empty slot (which still counts) do nothing and the
+	 * program goes on; otherwise the target replaces the running
+	 * function (main: the program; a subprogram or callback: that frame
+	 * only, its exit returning to the caller) with r1 still the context.
+	 * The run is inside the runtime's epoch section, so a target the
+	 * host replaces meanwhile stays alive until the run ends. */
+tail_call: {
+	struct uebpf_map *map = (struct uebpf_map *)(uintptr_t)reg[2];
+	uint32_t index = (uint32_t)reg[3];
+	const struct uebpf_prog *t;
+
+	if (unlikely(!prog->verified))
+		return fault(prog, ctx, ip, -EINVAL,
+			     "bpf_tail_call in a program the verifier did not prove safe",
+			     0, 0, 0);
+	if (index >= map->max_entries || tail_calls >= MAX_TAIL_CALL_CNT)
+		NEXT;
+	tail_calls++;
+	t = uebpf_prog_array_get(map, index);
+	if (!t)
+		NEXT;
+	CHARGE();
+	SET_PROG(t);
+	ip = seg = base;
+	goto *jt[ip->code];
+}
 callx: {
 	uint64_t id = DST;
 
 	if (unlikely(id >= UEBPF_MAX_HELPER_ID || !helpers[id].fn))
 		return fault(prog, ctx, ip, -EINVAL,
 			     "callx to an unknown helper id", id, 0, 0);
+	if (unlikely(id == BPF_FUNC_tail_call))
+		goto tail_call;
+	if (unlikely(id == BPF_FUNC_loop))
+		goto loop;
 	ctx->budget = budget;
 	reg[0] = helpers[id].fn(reg[1], reg[2], reg[3], reg[4], reg[5], ctx);
 	if (unlikely(ctx->err))
@@ -318,8 +427,27 @@ callx: {
 exit:
 	CHARGE();
 	if (depth) {
-		struct frame *f = &frames[--depth];
+		struct frame *f = &frames[depth - 1];
 
+		if (f->is_loop) {
+			/* A callback returned: 0 goes on, anything else
+			 * stops (the verifier allows only 0 and 1). */
+			if (reg[0]) {
+				reg[0] = (uint64_t)f->loop_i + 1;
+			} else if (++f->loop_i < f->loop_n) {
+				SET_PROG(f->prog);
+				reg[1] = f->loop_i;
+				reg[2] = f->loop_ctx;
+				reg[3] = reg[4] = reg[5] = 0;
+				reg[10] = f->fp - UEBPF_STACK_SIZE;
+				ip = seg = f->loop_cb;
+				goto *jt[ip->code];
+			} else {
+				reg[0] = f->loop_n;
+			}
+		}
+		depth--;
+		SET_PROG(f->prog);
 		__builtin_memcpy(&reg[6], f->saved, sizeof(f->saved));
 		reg[10] = f->fp;
 		if (checked)
@@ -338,6 +466,7 @@ bad:
 #undef IMM
 #undef OFF
 #undef NEXT
+#undef SET_PROG
 #undef CHARGE
 #undef JUMP
 #undef CHECK

@@ -254,6 +254,13 @@ struct frame {
 	int callsite;	 /* insn of the call that made this frame, -1 */
 	uint32_t frameno;
 	uint32_t subprog; /* first insn of the function */
+	/* A callback (bpf_loop's): its exit goes back to the call insn,
+	 * which decides whether to explore one more iteration. */
+	bool in_callback;
+	uint32_t nrefs_at_entry;
+	/* Iterations of this frame's callback explored on this path (the
+	 * kernel's callback_depth); not compared when pruning. */
+	uint32_t callback_depth;
 };
 
 struct ref {
@@ -266,6 +273,9 @@ struct vstate {
 	uint32_t curframe;
 	uint32_t nrefs;
 	struct ref refs[MAX_REFS];
+	/* Callback iterations pushed on this path (callback_unroll_depth):
+	 * states of different iterations are no infinite loop. */
+	uint32_t cb_unroll;
 	/* checkpoints only */
 	struct vstate *parent;
 	struct vstate *next; /* in the list of its instruction */
@@ -499,7 +509,22 @@ struct insn_aux {
 	uint8_t ctx_size;   /* ... and its size */
 	uint16_t live_in;   /* registers read before written from here on */
 	uint32_t subprog;   /* first insn of its function */
+	/* bpf_loop call: its callback is an implicit loop back to here. */
+	bool calls_callback;
+	/* The kernel inlines a bpf_loop whose flags are a known 0 at every
+	 * visit and whose callback is always the same (optimize_bpf_loop):
+	 * LOOP_INLINE_UNSEEN, _FIT or _NOT_FIT. */
+	uint8_t loop_inline;
+	uint32_t loop_callback;
+	/* A subprogram's first insn: it calls bpf_tail_call somewhere. */
+	bool has_tail_call;
 };
+
+enum { LOOP_INLINE_UNSEEN = 0, LOOP_INLINE_FIT, LOOP_INLINE_NOT_FIT };
+
+/* What path entries say about a frame change into them. */
+#define PATH_CB_ENTRY (1u << 0)	 /* first insn of a callback */
+#define PATH_CB_RETURN (1u << 1) /* the call insn, after a callback exit */
 
 /* One instruction of the current path, for precision backtracking. */
 struct pathent {
@@ -507,6 +532,7 @@ struct pathent {
 	uint8_t frame;
 	int8_t sframe; /* stack access: frame of the slot, -1 none */
 	int16_t spi;   /* ... its slot, -2 variable (not tracked) */
+	uint8_t flags; /* PATH_* */
 	struct vstate *ckpt; /* checkpoint taken before this insn */
 };
 
@@ -516,6 +542,7 @@ struct pending {
 	uint32_t prev_insn;
 	size_t path_len;
 	size_t log_len;
+	uint8_t path_flags; /* PATH_* of its first insn */
 };
 
 struct env {
@@ -537,6 +564,7 @@ struct env {
 	uint32_t *subprog_stack; /* per insn of a function entry: max depth */
 	struct vstate *evicted; /* off the lists but still on a path */
 	bool has_tail_call;
+	uint8_t next_path_flags; /* PATH_* for the next insn walked */
 	int err;
 };
 
@@ -598,6 +626,7 @@ static struct vstate *copy_state(const struct vstate *src)
 		return NULL;
 	st->curframe = src->curframe;
 	st->nrefs = src->nrefs;
+	st->cb_unroll = src->cb_unroll;
 	memcpy(st->refs, src->refs, sizeof(st->refs));
 	for (i = 0; i <= src->curframe; i++) {
 		st->fr[i] = copy_frame(src->fr[i]);
@@ -2213,6 +2242,16 @@ static int check_helper_arg(struct env *e, uint32_t idx, unsigned int regno,
 				m->map->type, uebpf_helper_name(func), func);
 			return -EINVAL;
 		}
+		/* The kernel's record_func_map(): helpers that write the
+		 * map are refused for BPF_F_RDONLY_PROG maps. */
+		if ((m->map->map_flags & BPF_F_RDONLY_PROG) &&
+		    (func == BPF_FUNC_map_update_elem ||
+		     func == BPF_FUNC_map_delete_elem ||
+		     func == BPF_FUNC_map_push_elem ||
+		     func == BPF_FUNC_map_pop_elem)) {
+			verbose(e, "write into map forbidden\n");
+			return -EACCES;
+		}
 		return 0;
 	case UEBPF_ARG_PTR_TO_MAP_KEY:
 	case UEBPF_ARG_PTR_TO_MAP_VALUE:
@@ -2367,7 +2406,9 @@ static int check_helper_arg(struct env *e, uint32_t idx, unsigned int regno,
 	return -EFAULT;
 }
 
-static int push_callback(struct env *e, uint32_t idx, int target);
+static int loop_call(struct env *e, uint32_t idx, int target);
+static int push_branch(struct env *e, struct vstate *st, uint32_t insn,
+		       uint32_t prev);
 
 static int check_helper_call(struct env *e, uint32_t idx, int *next)
 {
@@ -2437,6 +2478,13 @@ static int check_helper_call(struct env *e, uint32_t idx, int *next)
 	}
 	if (p->flags & UEBPF_HELPER_TAIL_CALL)
 		e->has_tail_call = true;
+	/* The callback's first iteration starts from the state before the
+	 * call clobbers r1-r5: the caller's arguments stay for the next. */
+	if (func == BPF_FUNC_loop && m.callback >= 0) {
+		err = loop_call(e, idx, m.callback);
+		if (err)
+			return err;
+	}
 
 	regs = cur_regs(e);
 	for (i = BPF_REG_1; i <= BPF_REG_5; i++)
@@ -2483,18 +2531,95 @@ static int check_helper_call(struct env *e, uint32_t idx, int *next)
 	}
 	if (p->flags & UEBPF_HELPER_CHANGES_PKT)
 		clear_pkt_pointers(e);
-	if (m.callback >= 0)
-		return push_callback(e, idx, m.callback);
 	*next = idx + 1;
 	return 0;
 }
 
+/*
+ * bpf_loop(nr_loops, callback, ctx, flags), as the kernel verifies it since
+ * 6.7: the walk goes on after the call as if the callback ran no more
+ * times, and a copy of the state enters the callback in a new frame (r1
+ * the index, r2 the caller's r3).  The callback's exit comes back to this
+ * call, which pushes one more iteration while fewer than nr_loops' umax
+ * were explored on the path; is_state_visited() stops the iterations once
+ * the state at the call is within one still being explored (the loop's
+ * fixpoint).
+ */
 static int push_callback(struct env *e, uint32_t idx, int target)
 {
-	(void)idx;
-	(void)target;
-	verbose(e, "callback functions (bpf_loop) are not verified by this version: the helper is refused\n");
-	return -EOPNOTSUPP;
+	struct vstate *st = e->cur, *cb;
+	struct frame *caller = cur_frame(e), *callee;
+	int err;
+
+	if (st->curframe + 1 >= UEBPF_MAX_CALL_FRAMES) {
+		verbose(e, "the call stack of %u frames is too deep !\n",
+			st->curframe + 2);
+		return -E2BIG;
+	}
+	callee = calloc(1, sizeof(*callee));
+	cb = callee ? copy_state(st) : NULL;
+	if (!cb) {
+		free(callee);
+		return -ENOMEM;
+	}
+	callee->callsite = (int)idx;
+	callee->frameno = st->curframe + 1;
+	callee->subprog = (uint32_t)target;
+	callee->in_callback = true;
+	callee->nrefs_at_entry = st->nrefs;
+	mark_scalar_unknown(&callee->regs[BPF_REG_1]);
+	callee->regs[BPF_REG_2] = caller->regs[BPF_REG_3];
+	callee->regs[BPF_REG_10].type = PTR_TO_STACK;
+	callee->regs[BPF_REG_10].frameno = callee->frameno;
+	mark_known(&callee->regs[BPF_REG_10], 0);
+	cb->fr[cb->curframe]->callback_depth++;
+	cb->fr[++cb->curframe] = callee;
+	cb->cb_unroll++;
+	err = push_branch(e, cb, (uint32_t)target, idx);
+	if (err) {
+		free_state(cb);
+		return err;
+	}
+	e->stack[e->nstack - 1].path_flags = PATH_CB_ENTRY;
+	caller->callback_depth = 0;
+	return 0;
+}
+
+static int loop_call(struct env *e, uint32_t idx, int target)
+{
+	struct insn_aux *a = &e->aux[idx];
+	struct reg *regs = cur_regs(e);
+	bool flags_zero = reg_is_const(&regs[BPF_REG_4]) &&
+			  !regs[BPF_REG_4].var.value;
+	int err;
+
+	/* The kernel's update_loop_inline_state(): the inlined loop differs
+	 * from the helper where nr_loops has bits above 31, and in the width
+	 * of its -E2BIG (vm/interp_body.h). */
+	if (flags_zero) {
+		err = mark_reg_precise(e, BPF_REG_4);
+		if (err)
+			return err;
+	}
+	if (a->loop_inline == LOOP_INLINE_UNSEEN) {
+		a->loop_inline = flags_zero ? LOOP_INLINE_FIT :
+					      LOOP_INLINE_NOT_FIT;
+		a->loop_callback = (uint32_t)target;
+	} else if (!flags_zero || a->loop_callback != (uint32_t)target) {
+		a->loop_inline = LOOP_INLINE_NOT_FIT;
+	}
+	/* Whether to explore one more iteration depends on r1. */
+	err = mark_reg_precise(e, BPF_REG_1);
+	if (err)
+		return err;
+	regs = cur_regs(e);
+	if (cur_frame(e)->callback_depth < regs[BPF_REG_1].umax)
+		return push_callback(e, idx, target);
+	cur_frame(e)->callback_depth = 0;
+	if (LOG_L2(e))
+		trace(e, "frame%u bpf_loop iteration limit reached\n",
+		      e->cur->curframe);
+	return 0;
 }
 
 /* ---- conditional jumps ------------------------------------------------------ */
@@ -2913,6 +3038,7 @@ static int push_branch(struct env *e, struct vstate *st, uint32_t insn,
 	p->prev_insn = prev;
 	p->path_len = e->npath;
 	p->log_len = e->log ? e->log->len : 0;
+	p->path_flags = 0;
 	return 0;
 }
 
@@ -3115,19 +3241,23 @@ static bool regs_exact(const struct reg *o, const struct reg *c,
 	       check_ids(o->ref_id, c->ref_id, m);
 }
 
-/* exact: the kernel's EXACT mode (identical states: a loop that made no
- * progress); otherwise c must be no more general than o. */
-static bool regsafe(const struct reg *o, const struct reg *c, bool exact,
+/* How states are compared, as the kernel's enum exact_level. */
+enum { NOT_EXACT = 0, EXACT, RANGE_WITHIN };
+
+/* EXACT: identical states (a loop that made no progress); otherwise c must
+ * be no more general than o, and with RANGE_WITHIN every scalar counts,
+ * precise or not (o's exploration is not complete, its marks neither). */
+static bool regsafe(const struct reg *o, const struct reg *c, int mode,
 		    struct idmap *m)
 {
-	if (exact)
+	if (mode == EXACT)
 		return regs_exact(o, c, m);
 	if (o->type == NOT_INIT)
 		return true;
 	if (c->type == NOT_INIT || o->type != c->type)
 		return false;
 	if (o->type == SCALAR) {
-		if (!o->precise && !exact)
+		if (!o->precise && mode == NOT_EXACT)
 			return true;
 		if (!range_within(o, c))
 			return false;
@@ -3169,8 +3299,9 @@ static bool slot_scalarish(const struct slot *s, int j)
 }
 
 static bool stacksafe(const struct frame *o, const struct frame *c,
-		      bool exact, struct idmap *m)
+		      int mode, struct idmap *m)
 {
+	bool exact = mode == EXACT;
 	static const struct slot invalid;
 	uint32_t i;
 	int j;
@@ -3192,7 +3323,7 @@ static bool stacksafe(const struct frame *o, const struct frame *c,
 		if (os->t[0] == S_SPILL) {
 			if (cs->t[0] == S_SPILL &&
 			    spill_size(os) == spill_size(cs)) {
-				if (!regsafe(&os->spilled, &cs->spilled, exact,
+				if (!regsafe(&os->spilled, &cs->spilled, mode,
 					     m))
 					return false;
 				for (j = spill_size(os); j < 8; j++) {
@@ -3206,7 +3337,7 @@ static bool stacksafe(const struct frame *o, const struct frame *c,
 				continue;
 			}
 			if (os->spilled.type == SCALAR && !os->spilled.precise &&
-			    !exact) {
+			    mode == NOT_EXACT) {
 				for (j = 0; j < 8; j++)
 					if (!slot_scalarish(cs, j))
 						return false;
@@ -3241,14 +3372,21 @@ static bool stacksafe(const struct frame *o, const struct frame *c,
 static uint16_t frame_live(struct env *e, const struct vstate *st, uint32_t f,
 			   uint32_t insn)
 {
+	const struct frame *callee;
+
 	if (f == st->curframe)
 		return e->aux[insn].live_in;
+	/* A callback's caller goes back to the call insn, which reads the
+	 * arguments again: what is live there. */
+	callee = st->fr[f + 1];
+	if (callee->in_callback)
+		return e->aux[callee->callsite].live_in;
 	/* a caller frame: its callee-saved registers, live after the call */
-	return e->aux[st->fr[f + 1]->callsite + 1].live_in & 0x3c0;
+	return e->aux[callee->callsite + 1].live_in & 0x3c0;
 }
 
 static bool states_equal(struct env *e, const struct vstate *o,
-			 const struct vstate *c, uint32_t insn, bool exact)
+			 const struct vstate *c, uint32_t insn, int mode)
 {
 	struct idmap m;
 	uint32_t f, i;
@@ -3260,15 +3398,16 @@ static bool states_equal(struct env *e, const struct vstate *o,
 		const struct frame *of = o->fr[f], *cf = c->fr[f];
 		uint16_t live = frame_live(e, o, f, insn);
 
-		if (of->callsite != cf->callsite)
+		if (of->callsite != cf->callsite ||
+		    of->in_callback != cf->in_callback)
 			return false;
 		for (i = 0; i < BPF_REG_10; i++) {
 			if (!(live & (1u << i)))
 				continue;
-			if (!regsafe(&of->regs[i], &cf->regs[i], exact, &m))
+			if (!regsafe(&of->regs[i], &cf->regs[i], mode, &m))
 				return false;
 		}
-		if (!stacksafe(of, cf, exact, &m))
+		if (!stacksafe(of, cf, mode, &m))
 			return false;
 	}
 	for (i = 0; i < o->nrefs; i++)
@@ -3441,6 +3580,33 @@ static int mark_precise(struct env *e, uint32_t frame, uint16_t regs,
 		{
 			struct pathent *q = &e->path[k - 1];
 
+			if (p->frame == q->frame + 1 &&
+			    (p->flags & PATH_CB_ENTRY)) {
+				/* q is bpf_loop, p its callback's first
+				 * insn: the callback's r2 is the caller's
+				 * r3, its r1 (the index) is new, and the
+				 * caller's registers are as before q. */
+				if (b.regs[p->frame] & (1u << BPF_REG_2))
+					b.regs[q->frame] |= 1u << BPF_REG_3;
+				if ((b.regs[p->frame] & ~0x6) ||
+				    b.slots[p->frame]) {
+					mark_all_precise_on_path(e, k - 1);
+					return 0;
+				}
+				b.regs[p->frame] = 0;
+				b.slots[p->frame] = 0;
+				continue;
+			}
+			if (q->frame == p->frame + 1 &&
+			    (p->flags & PATH_CB_RETURN)) {
+				/* q is the callback's exit, back to its
+				 * bpf_loop: the caller's registers went
+				 * through untouched, the callback's r0
+				 * does not reach it. */
+				b.regs[q->frame] = 0;
+				b.slots[q->frame] = 0;
+				continue;
+			}
 			if (p->frame == q->frame + 1) {
 				/* q called into p's frame: args r1-r5 */
 				b.regs[q->frame] |= b.regs[p->frame] & 0x3e;
@@ -3496,6 +3662,36 @@ static int propagate_precision(struct env *e, const struct vstate *old)
 	return 0;
 }
 
+/* The current state was found within a state whose exploration is not
+ * complete (a callback loop's fixpoint): every scalar's value mattered to
+ * that comparison, so every scalar is precise back along the path. */
+static int mark_all_scalars_precise(struct env *e)
+{
+	const struct vstate *st = e->cur;
+	uint32_t f, i;
+
+	for (f = 0; f <= st->curframe; f++) {
+		const struct frame *fr = st->fr[f];
+		uint16_t regs = 0;
+		uint64_t slots = 0;
+		int err;
+
+		for (i = 0; i < BPF_REG_10; i++)
+			if (fr->regs[i].type == SCALAR)
+				regs |= 1u << i;
+		for (i = 0; i < fr->nslots && i < 64; i++)
+			if (fr->stack[i].t[0] == S_SPILL &&
+			    fr->stack[i].spilled.type == SCALAR)
+				slots |= 1ull << i;
+		if (!regs && !slots)
+			continue;
+		err = mark_precise(e, f, regs, slots);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* 1: pruned, 0: go on, < 0: error. */
 static int is_state_visited(struct env *e, uint32_t idx)
 {
@@ -3505,13 +3701,22 @@ static int is_state_visited(struct env *e, uint32_t idx)
 
 	for (pp = &e->explored[idx]; (sl = *pp);) {
 		nr++;
-		if (sl->branches) {
-			if (states_equal(e, sl, e->cur, idx, true)) {
+		if (sl->branches && e->aux[idx].calls_callback) {
+			/* A callback's iteration came back to its bpf_loop
+			 * call: no more general than a visit still being
+			 * explored means the iterations reached a fixpoint. */
+			if (states_equal(e, sl, e->cur, idx, RANGE_WITHIN)) {
+				sl->hits++;
+				return mark_all_scalars_precise(e) ?: 1;
+			}
+		} else if (sl->branches) {
+			if (sl->cb_unroll == e->cur->cb_unroll &&
+			    states_equal(e, sl, e->cur, idx, EXACT)) {
 				verbose(e, "infinite loop detected at insn %u\n",
 					idx);
 				return -EINVAL;
 			}
-		} else if (states_equal(e, sl, e->cur, idx, false)) {
+		} else if (states_equal(e, sl, e->cur, idx, NOT_EXACT)) {
 			sl->hits++;
 			return propagate_precision(e, sl) ?: 1;
 		}
@@ -3532,7 +3737,7 @@ static int is_state_visited(struct env *e, uint32_t idx)
 		}
 		pp = &sl->next;
 	}
-	add = !e->explored[idx] ||
+	add = !e->explored[idx] || e->aux[idx].calls_callback ||
 	      (e->jmps_processed - e->prev_jmps_processed >= 2 &&
 	       e->insn_processed - e->prev_insn_processed >= 8);
 	if (!add)
@@ -3600,6 +3805,56 @@ static int check_pseudo_call(struct env *e, uint32_t idx, uint32_t *next)
 	return 0;
 }
 
+static bool regs_exact(const struct reg *o, const struct reg *c,
+		       struct idmap *m);
+
+static void maybe_widen(const struct reg *o, struct reg *c, struct idmap *m)
+{
+	if (o->type != SCALAR || c->type != SCALAR || o->precise ||
+	    c->precise || regs_exact(o, c, m))
+		return;
+	mark_scalar_unknown(c);
+}
+
+/*
+ * The kernel's widening for callback loops (widen_imprecise_scalars): back
+ * at the bpf_loop call, a scalar that is not precise and changed since the
+ * visit of the call still being explored becomes unknown, so that a
+ * counter nothing depends on lets the iterations converge.  Only loses
+ * information.
+ */
+static void widen_loop_state(struct env *e, uint32_t callsite)
+{
+	struct vstate *cur = e->cur, *old;
+	struct idmap m;
+	uint32_t f, i, n;
+
+	for (old = e->explored[callsite]; old; old = old->next) {
+		if (!old->branches || old->curframe != cur->curframe)
+			continue;
+		for (f = 0; f <= cur->curframe; f++)
+			if (old->fr[f]->callsite != cur->fr[f]->callsite)
+				break;
+		if (f > cur->curframe)
+			break;
+	}
+	if (!old)
+		return;
+	m.n = 0;
+	for (f = 0; f <= cur->curframe; f++) {
+		struct frame *fo = old->fr[f], *fc = cur->fr[f];
+
+		for (i = 0; i < BPF_REG_10; i++)
+			maybe_widen(&fo->regs[i], &fc->regs[i], &m);
+		n = min_t(fo->nslots, fc->nslots);
+		for (i = 0; i < n; i++)
+			if (fo->stack[i].t[0] == S_SPILL &&
+			    fc->stack[i].t[0] == S_SPILL)
+				maybe_widen(&fo->stack[i].spilled,
+					    &fc->stack[i].spilled, &m);
+	}
+}
+
 static int check_exit(struct env *e, uint32_t idx, uint32_t *next, bool *done)
 {
 	struct vstate *st = e->cur;
@@ -3613,6 +3868,45 @@ static int check_exit(struct env *e, uint32_t idx, uint32_t *next, bool *done)
 	if (err)
 		return err;
 	r0 = callee->regs[BPF_REG_0];
+	if (st->curframe && callee->in_callback) {
+		if (r0.type != SCALAR) {
+			verbose(e, "R0 not a scalar value\n");
+			return -EACCES;
+		}
+		err = mark_reg_precise(e, BPF_REG_0);
+		if (err)
+			return err;
+		/* bpf_loop's callbacks return 0 (go on) or 1 (stop), all 64
+		 * bits of it. */
+		if (r0.smin < 0 || r0.smax > 1) {
+			verbose(e, "At callback return the register R0 has");
+			if (r0.smin != INT64_MIN)
+				verbose(e, " smin=%" PRId64, r0.smin);
+			if (r0.smax != INT64_MAX)
+				verbose(e, " smax=%" PRId64, r0.smax);
+			if (r0.smin == INT64_MIN && r0.smax == INT64_MAX)
+				verbose(e, " unknown scalar value");
+			verbose(e, " should have been in [0, 1]\n");
+			return -EINVAL;
+		}
+		if (st->nrefs > callee->nrefs_at_entry) {
+			verbose(e, "Unreleased reference id=%u alloc_insn=%u\n",
+				st->refs[st->nrefs - 1].id,
+				st->refs[st->nrefs - 1].insn);
+			return -EINVAL;
+		}
+		/* Back to the bpf_loop call, with the caller's registers as
+		 * they were: it decides on one more iteration. */
+		*next = (uint32_t)callee->callsite;
+		st->fr[st->curframe] = NULL;
+		free(callee->stack);
+		free(callee);
+		st->curframe--;
+		widen_loop_state(e, *next);
+		e->next_path_flags = PATH_CB_RETURN;
+		*done = false;
+		return 0;
+	}
 	if (st->curframe) {
 		if (r0.type == PTR_TO_STACK && r0.frameno == callee->frameno) {
 			verbose(e, "cannot return stack pointer to the caller frame\n");
@@ -3934,6 +4228,14 @@ static int mark_subprogs_and_prune_points(struct env *e)
 			e->aux[i + 1].prune_point = true;
 			continue;
 		}
+		if (op == BPF_CALL && BPF_SRC(in->code) == BPF_K &&
+		    !in->src_reg && in->imm == BPF_FUNC_loop) {
+			/* an implicit loop: a checkpoint at every visit */
+			e->aux[i].calls_callback = true;
+			e->aux[i].prune_point = true;
+			e->aux[i + 1].prune_point = true;
+			continue;
+		}
 		if (op == BPF_CALL || op == BPF_EXIT)
 			continue;
 		if (op == BPF_JA) {
@@ -3945,22 +4247,37 @@ static int mark_subprogs_and_prune_points(struct env *e)
 		e->aux[i + 1].prune_point = true;
 	}
 	for (i = 0; i < e->cnt; i++) {
+		const struct bpf_insn *in = &e->insns[i];
+
 		if (start[i])
 			cur = i;
 		e->aux[i].subprog = cur;
+		/* as the kernel, whether or not the call is reachable */
+		if (in->code == (BPF_JMP | BPF_CALL) && !in->src_reg &&
+		    in->imm == BPF_FUNC_tail_call)
+			e->aux[cur].has_tail_call = true;
 	}
 	free(start);
 	return 0;
 }
 
 /* Deepest combined stack of any chain of calls, frames rounded up to 32
- * bytes as the kernel's JIT does. */
+ * bytes as the kernel's JIT does.  As the kernel's check_max_stack_depth(),
+ * a callback's address (bpf_loop's) counts as a call where it is taken,
+ * and a subprogram that tail-calls may not sit on 256 bytes or more of its
+ * callers' stack: a tail call replaces its frame only, so 33 of them could
+ * pile up the frames below. */
 static int stack_chain(struct env *e, uint32_t sub, int depth, int *max,
 		       int *frames)
 {
 	uint32_t i;
 	int d = depth + (int)((max_t(e->subprog_stack[sub], 1u) + 31) & ~31u);
 
+	if (sub && e->aux[sub].has_tail_call && depth >= 256) {
+		verbose(e, "tail_calls are not allowed when call stack of previous frames is %d bytes. Too large\n",
+			depth);
+		return -EACCES;
+	}
 	if (d > UEBPF_STACK_SIZE) {
 		verbose(e, "combined stack size of %d calls is %d. Too large\n",
 			*frames + 1, d);
@@ -3970,16 +4287,26 @@ static int stack_chain(struct env *e, uint32_t sub, int depth, int *max,
 		*max = d;
 	for (i = sub; i < e->cnt && e->aux[i].subprog == sub; i++) {
 		const struct bpf_insn *in = &e->insns[i];
+		uint32_t target = i + in->imm + 1;
 		int err;
 
-		if (in->code == (BPF_JMP | BPF_CALL) &&
-		    in->src_reg == BPF_PSEUDO_CALL) {
-			(*frames)++;
-			err = stack_chain(e, i + in->imm + 1, d, max, frames);
-			(*frames)--;
-			if (err)
-				return err;
+		if (uebpf_insn_is_ld_imm64(in)) {
+			i++;
+			if (in->src_reg != BPF_PSEUDO_FUNC)
+				continue;
+		} else if (in->code != (BPF_JMP | BPF_CALL) ||
+			   in->src_reg != BPF_PSEUDO_CALL) {
+			continue;
 		}
+		if (++*frames >= UEBPF_MAX_CALL_FRAMES) {
+			verbose(e, "the call stack of %d frames is too deep !\n",
+				*frames);
+			return -E2BIG;
+		}
+		err = stack_chain(e, target, d, max, frames);
+		(*frames)--;
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -4004,6 +4331,8 @@ static int push_path(struct env *e, uint32_t idx)
 	p->frame = (uint8_t)e->cur->curframe;
 	p->sframe = -1;
 	p->spi = -1;
+	p->flags = e->next_path_flags;
+	e->next_path_flags = 0;
 	p->ckpt = NULL;
 	return 0;
 }
@@ -4019,6 +4348,7 @@ static int pop_branch(struct env *e, uint32_t *idx)
 	e->cur = p->st;
 	*idx = p->insn;
 	e->npath = p->path_len;
+	e->next_path_flags = p->path_flags;
 	if (e->log && e->log->buf && !(e->log->level & 2) &&
 	    p->log_len < e->log->len) {
 		/* level 1 keeps the failing path only */
@@ -4156,6 +4486,41 @@ static void convert_ctx_accesses(struct env *e)
 	}
 }
 
+/* A bpf_loop call the kernel would inline runs the inlined version's
+ * semantics: the interpreter reads off 1 (helper calls have off 0). */
+static void mark_inlined_loops(struct env *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->cnt; i++)
+		if (e->aux[i].calls_callback &&
+		    e->aux[i].loop_inline == LOOP_INLINE_FIT)
+			e->insns[i].off = 1;
+}
+
+/* As the kernel's bpf_check_tail_call() once the program is verified: it
+ * must fit every PROG_ARRAY it uses (the first program to use or enter an
+ * array sets its type and expected attach type). */
+static int check_prog_arrays(struct env *e)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < e->prog->nr_used_maps; i++) {
+		struct uebpf_map *m = e->prog->used_maps[i];
+
+		if (m->type != BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
+		err = uebpf_prog_array_compatible(m, e->prog);
+		if (err) {
+			verbose(e, "program does not fit PROG_ARRAY '%s': its programs have another type or expected attach type\n",
+				m->name);
+			return err;
+		}
+	}
+	return 0;
+}
+
 static void free_env(struct env *e)
 {
 	uint32_t i;
@@ -4237,7 +4602,11 @@ int uebpf_verify(struct uebpf_prog *prog, struct uebpf_vlog *log)
 			e->peak_states);
 	if (err)
 		goto out;
+	err = check_prog_arrays(e);
+	if (err)
+		goto out;
 	convert_ctx_accesses(e);
+	mark_inlined_loops(e);
 	prog->stack_depth = (uint32_t)max_depth;
 	prog->verified = true;
 	prog->checked = false;

@@ -64,6 +64,13 @@ const struct uebpf_helper_proto *uebpf_helper_proto(unsigned int id)
  */
 int uebpf_verify(struct uebpf_prog *prog, struct uebpf_vlog *log) UEBPF_HIDDEN;
 
+/* maps/prog_array.c, the kernel's bpf_prog_map_compatible(): 0 when prog
+ * may be stored in or tail-call through the PROG_ARRAY map (the first
+ * program sets the array's type and expected attach type), else -EINVAL
+ * with the reason in the runtime's log. */
+int uebpf_prog_array_compatible(struct uebpf_map *map,
+				const struct uebpf_prog *prog) UEBPF_HIDDEN;
+
 /* True when the verifier knows prog type's context (it can verify and
  * run programs of that type). */
 bool uebpf_verifier_knows_type(enum bpf_prog_type type) UEBPF_HIDDEN;

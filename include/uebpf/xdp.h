@@ -95,20 +95,25 @@ struct uebpf_xdp_result {
 /*
  * Run a loaded (verified) XDP program on one buffer, in place.  Returns
  * the verdict (also in result->action), or a negative errno: -EINVAL for
- * a program of another type or a buffer whose bounds are inconsistent,
- * and whatever error stopped the run (-ETIMEDOUT past the instruction
- * budget).  result may be NULL.
+ * a program that is not a verified XDP program, a result whose sz is
+ * unset, or a buffer the kernel would never run XDP on (bounds out of
+ * order or outside the frame, a packet shorter than ETH_HLEN (14 bytes)
+ * as BPF_PROG_TEST_RUN refuses, metadata that is not a multiple of 4
+ * bytes or longer than 252), each logged with its reason; and whatever
+ * error stopped the run (-ETIMEDOUT past the instruction budget).  result
+ * may be NULL; only its fields that fit in result->sz are written.
  */
 UEBPF_API int uebpf_xdp_run(struct uebpf_prog *prog,
 			    const struct uebpf_xdp_buff *buf,
 			    struct uebpf_xdp_result *result);
 
 /*
- * Run prog on n buffers in order, results[i] receiving buffer i's result
- * (each with its sz set by the caller).  A run that fails does not stop
- * the batch: its result has err set and action XDP_ABORTED.  Returns n, or
- * a negative errno when nothing ran (-EINVAL: not a verified XDP program,
- * NULL arrays).
+ * Run prog on n buffers in order, results[i] receiving buffer i's result.
+ * Each array's stride is its elements' sz (the caller's struct size), the
+ * same for every element.  A buffer that fails does not stop the batch:
+ * its result has err set and action XDP_ABORTED.  Returns n, or a negative
+ * errno when nothing ran (-EINVAL: not a verified XDP program, bufs NULL
+ * with n > 0, elements whose sz differ).  results may be NULL.
  */
 UEBPF_API int uebpf_xdp_run_batch(struct uebpf_prog *prog,
 				  const struct uebpf_xdp_buff *bufs, size_t n,
@@ -138,8 +143,10 @@ struct uebpf_xdp_hook_attach_opts {
 	_Bool replace; /* expected_prog is meaningful */
 };
 
-/* Attach prog (an XDP program; the hook takes a reference), or detach with
- * prog NULL. */
+/* Attach prog (a verified XDP program of the hook's runtime, not one
+ * loaded for BPF_XDP_DEVMAP or BPF_XDP_CPUMAP: -EINVAL; the hook takes a
+ * reference), or detach with prog NULL.  -EEXIST when opts->replace and
+ * the program attached is not opts->expected_prog. */
 UEBPF_API int
 uebpf_xdp_hook_attach(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog,
 		      const struct uebpf_xdp_hook_attach_opts *opts);
@@ -147,7 +154,8 @@ uebpf_xdp_hook_attach(struct uebpf_xdp_hook *hook, struct uebpf_prog *prog,
  * uebpf_prog_free(); NULL when none. */
 UEBPF_API struct uebpf_prog *uebpf_xdp_hook_prog(struct uebpf_xdp_hook *hook);
 /* As uebpf_xdp_run() on the program attached now; with none attached
- * every packet passes (XDP_PASS), as on a device without XDP. */
+ * every packet passes (XDP_PASS), unchanged, as on a device without XDP.
+ * A batch runs all its buffers on one program, as a driver's NAPI poll. */
 UEBPF_API int uebpf_xdp_hook_run(struct uebpf_xdp_hook *hook,
 				 const struct uebpf_xdp_buff *buf,
 				 struct uebpf_xdp_result *result);
@@ -159,7 +167,9 @@ UEBPF_API int uebpf_xdp_hook_run_batch(struct uebpf_xdp_hook *hook,
 /* ---- run statistics ------------------------------------------------------- */
 
 /* As the kernel's kernel.bpf_stats_enabled: off by default (they cost two
- * clock reads per run).  Counting starts when turned on. */
+ * clock reads per run).  Counting starts when turned on; turning it off
+ * keeps the counts.  Every run counts: uebpf_xdp_run(), each buffer of a
+ * batch that ran, hook runs, uebpf_prog_run(). */
 UEBPF_API void uebpf_runtime_enable_stats(struct uebpf_runtime *rt,
 					  _Bool on);
 
@@ -169,18 +179,24 @@ struct uebpf_prog_stats {
 	uint64_t run_time_ns; /* their total time */
 };
 
-/* The program's counters, summed over every worker. */
+/* The program's counters, summed over every worker's CPU slot; only the
+ * fields that fit in stats->sz are written. */
 UEBPF_API int uebpf_prog_get_stats(const struct uebpf_prog *prog,
 				   struct uebpf_prog_stats *stats);
 
 /* ---- host callbacks ------------------------------------------------------- */
 
 /*
- * bpf_fib_lookup(): the host answers with its own routing table.  fn gets
- * the program's struct bpf_fib_lookup (linux/bpf.h) to read and fill in,
- * and the flags; it returns a BPF_FIB_LKUP_RET_* code or a negative errno,
- * which the helper returns to the program.  Without a callback every lookup
- * answers BPF_FIB_LKUP_RET_NOT_FWDED, as a host with no route.
+ * bpf_fib_lookup(): the host answers with its own routing table.  The
+ * helper first makes the kernel's checks (plen below sizeof(struct
+ * bpf_fib_lookup) or flags outside BPF_FIB_LOOKUP_DIRECT, _OUTPUT,
+ * _SKIP_NEIGH, _TBID, _SRC and _MARK: -EINVAL; a family other than
+ * AF_INET and AF_INET6: -EAFNOSUPPORT); then fn gets the program's struct
+ * bpf_fib_lookup (linux/bpf.h) to read and fill in, and the flags; it
+ * returns a BPF_FIB_LKUP_RET_* code or a negative errno, which the helper
+ * returns to the program.  Without a callback every lookup answers
+ * BPF_FIB_LKUP_RET_NOT_FWDED, as a host with no route.  fn NULL removes
+ * the callback.
  */
 struct bpf_fib_lookup;
 typedef int (*uebpf_fib_lookup_fn)(void *ctx, struct bpf_fib_lookup *params,
@@ -190,8 +206,10 @@ UEBPF_API void uebpf_runtime_set_fib_lookup(struct uebpf_runtime *rt,
 
 /*
  * bpf_check_mtu() and the MTU the host's devices have: fn returns the MTU
- * of ifindex (0 = the ingress device of the run), or a negative errno for
- * no such device.  Without a callback every device has MTU 1500.
+ * of ifindex (the program's 0 arrives as the run's ingress_ifindex), or a
+ * negative errno for no such device (the helper then returns -ENODEV).
+ * Every device has an Ethernet header (dev->hard_header_len 14).  Without
+ * a callback every device has MTU 1500.  fn NULL removes the callback.
  */
 typedef int (*uebpf_mtu_fn)(void *ctx, uint32_t ifindex);
 UEBPF_API void uebpf_runtime_set_mtu(struct uebpf_runtime *rt,
@@ -237,10 +255,14 @@ struct uebpf_helper_opts {
 
 /*
  * Register fn as helper id for programs loaded from now on.  id must not be
- * one libuebpf implements (-EEXIST) and is below 1024 (-EINVAL): a kernel
- * helper id libuebpf lacks, or one of the host's own above the kernel's
- * (__BPF_FUNC_MAX_ID).  name (copied) is what logs and the verifier call
- * it.  Not thread-safe against loads on the same runtime.
+ * one libuebpf implements or registered already (-EEXIST) and is 1..1023
+ * (-EINVAL): a kernel helper id libuebpf lacks, or one of the host's own
+ * above the kernel's (__BPF_FUNC_MAX_ID).  opts->args must pair every MEM,
+ * MEM_OR_NULL or UNINIT_MEM with the SIZE or SIZE_OR_ZERO right after it
+ * and put MAP before MAP_KEY and MAP_VALUE (-EINVAL, with the reason
+ * logged); opts NULL: no arguments, an integer result.  name (copied, up
+ * to 64 bytes) is what logs call it.  Not thread-safe against loads on
+ * the same runtime.
  */
 UEBPF_API int uebpf_runtime_register_helper(struct uebpf_runtime *rt,
 					    unsigned int id, const char *name,

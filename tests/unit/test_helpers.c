@@ -187,9 +187,9 @@ static const struct {
 	{ BPF_FUNC_get_prandom_u32, R(INTEGER), { 0 }, true, true },
 	{ BPF_FUNC_get_smp_processor_id, R(INTEGER), { 0 }, true, true },
 	{ BPF_FUNC_tail_call, R(VOID),
-	  { A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING) }, false, false },
+	  { A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING) }, false, true },
 	{ BPF_FUNC_redirect, R(INTEGER), { A(ANYTHING), A(ANYTHING) }, false,
-	  false },
+	  true },
 	{ BPF_FUNC_perf_event_output, R(INTEGER),
 	  { A(PTR_TO_CTX), A(CONST_MAP_PTR), A(ANYTHING), A(PTR_TO_MEM),
 	    A(CONST_SIZE_OR_ZERO) }, false, true },
@@ -197,16 +197,16 @@ static const struct {
 	  { A(PTR_TO_MEM_OR_NULL), A(CONST_SIZE_OR_ZERO), A(PTR_TO_MEM_OR_NULL),
 	    A(CONST_SIZE_OR_ZERO), A(ANYTHING) }, true, true },
 	{ BPF_FUNC_xdp_adjust_head, R(INTEGER), { A(PTR_TO_CTX), A(ANYTHING) },
-	  false, false },
+	  false, true },
 	{ BPF_FUNC_redirect_map, R(INTEGER),
-	  { A(CONST_MAP_PTR), A(ANYTHING), A(ANYTHING) }, false, false },
+	  { A(CONST_MAP_PTR), A(ANYTHING), A(ANYTHING) }, false, true },
 	{ BPF_FUNC_xdp_adjust_meta, R(INTEGER), { A(PTR_TO_CTX), A(ANYTHING) },
-	  false, false },
+	  false, true },
 	{ BPF_FUNC_xdp_adjust_tail, R(INTEGER), { A(PTR_TO_CTX), A(ANYTHING) },
-	  false, false },
+	  false, true },
 	{ BPF_FUNC_fib_lookup, R(INTEGER),
 	  { A(PTR_TO_CTX), A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING) }, false,
-	  false },
+	  true },
 	{ BPF_FUNC_map_push_elem, R(INTEGER),
 	  { A(CONST_MAP_PTR), A(PTR_TO_MAP_VALUE), A(ANYTHING) }, true, true },
 	{ BPF_FUNC_map_pop_elem, R(INTEGER),
@@ -229,18 +229,18 @@ static const struct {
 	  { A(CONST_MAP_PTR), A(ANYTHING) }, true, true },
 	{ BPF_FUNC_check_mtu, R(INTEGER),
 	  { A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_INT), A(ANYTHING),
-	    A(ANYTHING) }, false, false },
+	    A(ANYTHING) }, false, true },
 	{ BPF_FUNC_loop, R(INTEGER),
 	  { A(ANYTHING), A(PTR_TO_FUNC), A(PTR_TO_STACK_OR_NULL), A(ANYTHING) },
-	  false, false },
+	  false, true },
 	{ BPF_FUNC_xdp_get_buff_len, R(INTEGER), { A(PTR_TO_CTX) }, false,
-	  false },
+	  true },
 	{ BPF_FUNC_xdp_load_bytes, R(INTEGER),
 	  { A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE) },
-	  false, false },
+	  false, true },
 	{ BPF_FUNC_xdp_store_bytes, R(INTEGER),
 	  { A(PTR_TO_CTX), A(ANYTHING), A(PTR_TO_MEM), A(CONST_SIZE) }, false,
-	  false },
+	  true },
 };
 
 static void test_protos_match_kernel(void **state)
@@ -383,13 +383,13 @@ static void test_unimplemented_refused_by_name(void **state)
 	UEBPF_OPTS(uebpf_prog_load_opts, o, .log_buf = vlog,
 		   .log_size = sizeof(vlog), .log_level = 1);
 	const struct bpf_insn insns[] = {
-		MOV64_IMM(2, 0), CALL_HELPER(BPF_FUNC_xdp_adjust_head), EXIT()
+		MOV64_IMM(2, 0), CALL_HELPER(BPF_FUNC_skb_store_bytes), EXIT()
 	};
 
 	(void)state;
 	assert_null(uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 3, &o));
 	assert_int_equal(errno, EINVAL);
-	assert_non_null(strstr(vlog, "unknown helper bpf_xdp_adjust_head#44 at pc 1"));
+	assert_non_null(strstr(vlog, "unknown helper bpf_skb_store_bytes#9 at pc 1"));
 }
 
 /* ---- maps -------------------------------------------------------------------

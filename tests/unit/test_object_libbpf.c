@@ -75,13 +75,6 @@ static void prepare(const char *name, struct bpf_object *lo,
 	/* Pins would go to /sys/fs/bpf: not from a test. */
 	bpf_object__for_each_map(m, lo)
 		bpf_map__set_pin_path(m, NULL);
-	if (!strcmp(name, "subprogs")) {
-		/* Its bpf_loop callback is linked as libbpf links it; the
-		 * verifier does not take callbacks yet (the XDP issue adds
-		 * bpf_loop), so libuebpf loads the program unverified. */
-		uebpf_object_prog_set_type(uebpf_object_find_prog(uo, "prog_cb"),
-					   BPF_PROG_TYPE_UNSPEC);
-	}
 	if (!strcmp(name, "legacy_sec")) {
 		/* libbpf 1.x knows no "xdp_foo" or "xdp1". */
 		bpf_program__set_type(
@@ -322,13 +315,9 @@ static void kernel_load_ours(const char *name)
 	if (!strcmp(name, "legacy_sec"))
 		uebpf_object_prog_set_autoload(
 			uebpf_object_find_prog(uo, "untyped"), false);
-	/* Programs libuebpf's verifier refuses on purpose, loaded raw here
-	 * (the kernel still gets them as XDP): prog_cb's bpf_loop callback
-	 * (not verified yet), plus5's return of ctx + 5 (a pointer leak
-	 * libuebpf forbids, a privileged kernel allows). */
-	if (!strcmp(name, "subprogs"))
-		uebpf_object_prog_set_type(uebpf_object_find_prog(uo, "prog_cb"),
-					   BPF_PROG_TYPE_UNSPEC);
+	/* A program libuebpf's verifier refuses on purpose, loaded raw here
+	 * (the kernel still gets it as XDP): plus5's return of ctx + 5 (a
+	 * pointer leak libuebpf forbids, a privileged kernel allows). */
 	if (!strcmp(name, "same_section"))
 		uebpf_object_prog_set_type(uebpf_object_find_prog(uo, "plus5"),
 					   BPF_PROG_TYPE_UNSPEC);

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The uebpf command: bpftool's syntax over BPF ELF objects run in user
+ * space by libuebpf.  Shared declarations of tools/uebpf*.c; the tool uses
+ * only the library's public API.
+ */
+#ifndef UEBPF_TOOL_H
+#define UEBPF_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <uebpf.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- options and errors ---------------------------------------------- */
+
+enum tool_engine {
+	ENGINE_INTERP,
+	/* ENGINE_JIT: accepted once the library has a JIT (--jit). */
+};
+
+struct tool_opts {
+	bool json;
+	bool pretty;
+	bool debug; /* -d: the full verifier log of every load */
+	enum tool_engine engine;
+};
+
+extern struct tool_opts opts;
+extern const char *bin_name;
+
+/* Where batch commands come from, for messages: "FILE:LINE: ". */
+extern const char *batch_file;
+extern unsigned int batch_line;
+
+/* Every error goes through here: "Error: ..." on stderr, or
+ * {"error": "..."} in the JSON output.  Returns -1 for `return p_err()`. */
+int p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- command tables ------------------------------------------------- */
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+bool is_prefix(const char *pfx, const char *str);
+/* Runs the command argv[0] names (a prefix is enough, as in bpftool);
+ * otherwise the error suggests the right form with usage_line. */
+int cmd_select(const struct cmd *cmds, int argc, char **argv, const char *what,
+	       const char *usage_line);
+
+/* The top-level table: "prog ...", "map ...", ... */
+int tool_dispatch(int argc, char **argv);
+int do_prog(int argc, char **argv);
+int do_map(int argc, char **argv);
+int do_pcap(int argc, char **argv);
+int do_batch(int argc, char **argv);
+
+/* Argument helpers: NEXT_ARG() moves on; REQ_ARGS(n, what) fails with
+ * "missing ..." unless n arguments are left. */
+#define NEXT_ARG()      \
+	({              \
+		argc--; \
+		argv++; \
+	})
+#define REQ_ARGS(n, what)                          \
+	({                                         \
+		int _ok = argc >= (n);             \
+		if (!_ok)                          \
+			p_err("missing %s", what); \
+		_ok;                               \
+	})
+
+/* ---- objects ---------------------------------------------------------- */
+
+struct uebpf_runtime *tool_runtime(void);
+/* The object at path, opened and loaded once per process: a batch that
+ * names it again gets the same object, with its maps' state.  NULL after
+ * printing why. */
+struct uebpf_object *tool_object(const char *path);
+void tool_objects_free(void);
+
+/* Parses "OBJ [name NAME]" at *argv: the program called NAME, or the
+ * object's only/first program.  Moves argc/argv past what it used. */
+struct uebpf_object_prog *prog_parse(int *argc, char ***argv,
+				     struct uebpf_object **objp);
+/* "OBJ [name NAME]" for maps: NAME, or the only map. */
+struct uebpf_object_map *map_parse(int *argc, char ***argv,
+				   struct uebpf_object **objp);
+
+/* The loaded program, checked to be runnable by the engine chosen. */
+struct uebpf_prog *prog_handle(struct uebpf_object_prog *p);
+
+/* Lower-case kernel names, as libbpf prints them ("xdp", "percpu_hash"). */
+const char *prog_type_str(enum bpf_prog_type type, char *buf, size_t n);
+const char *map_type_str(enum bpf_map_type type, char *buf, size_t n);
+
+/* ---- JSON writer ------------------------------------------------------ */
+
+void jsonw_init(FILE *f, bool pretty);
+void jsonw_finish(void);
+void jsonw_start_object(void);
+void jsonw_end_object(void);
+void jsonw_start_array(void);
+void jsonw_end_array(void);
+void jsonw_name(const char *name);
+void jsonw_string(const char *s);
+void jsonw_uint(uint64_t v);
+void jsonw_int(int64_t v);
+void jsonw_bool(bool v);
+void jsonw_null(void);
+void jsonw_float(double v);
+/* A raw value (a number, a quoted "0x0a") written as it is. */
+void jsonw_raw(const char *s);
+void jsonw_string_field(const char *name, const char *s);
+void jsonw_uint_field(const char *name, uint64_t v);
+void jsonw_int_field(const char *name, int64_t v);
+void jsonw_bool_field(const char *name, bool v);
+/* Bytes as bpftool prints keys and values: ["0x0a","0x00",...]. */
+void jsonw_hex_bytes(const void *data, size_t n);
+/* Bytes as numbers: [10,0,...] (bpftool's data_out). */
+void jsonw_dec_bytes(const void *data, size_t n);
+/* True while any value is open (an error then lands inside it). */
+bool jsonw_active(void);
+/* True where the next thing written must be a field name. */
+bool jsonw_in_object(void);
+
+/* ---- shared output ---------------------------------------------------- */
+
+/* bpftool's fprint_hex: bytes "0a 00 ..", two spaces after 8, a new line
+ * after 16. */
+void fprint_hex(FILE *f, const void *data, size_t n, const char *sep);
+
+/* Reads a whole file ("-" for stdin).  0, or -1 after printing why. */
+int read_file_all(const char *path, void **data, size_t *size);
+
+#endif /* UEBPF_TOOL_H */
