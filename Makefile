@@ -537,10 +537,10 @@ clean:
 KDIFF := $(B)/tests/kdiff
 KDIFF_ARGS ?=
 $(KDIFF): tests/kernel/kdiff.c tests/kernel/packets.c tests/kernel/packets.h \
-		$(A) include/uebpf.h $(wildcard include/uebpf/*.h)
+		$(XDP_LB_CP) $(XDP_LB_HDRS) $(A) include/uebpf.h $(wildcard include/uebpf/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ tests/kernel/kdiff.c tests/kernel/packets.c \
-		$(A) $(LDLIBS_LIB)
+	$(CC) $(ALL_CFLAGS) -Itests/progs -o $@ tests/kernel/kdiff.c \
+		tests/kernel/packets.c $(XDP_LB_CP) $(A) $(LDLIBS_LIB)
 
 check-kernel: $(KDIFF) $(PROG_OBJS)
 	@$(KDIFF) $(KDIFF_ARGS) $(PROG_OBJS); rc=$$?; \
