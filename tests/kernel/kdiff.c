@@ -195,6 +195,7 @@ static struct {
 	unsigned int objects, objects_skipped, progs, progs_skipped;
 	unsigned long packets, compared, mismatches, deferred, frags;
 	unsigned int stale, failures;
+	unsigned long ring_bytes, map_dumps;
 } tot;
 
 static void ulog_fn(enum uebpf_log_level level, const char *msg, void *ctx)
@@ -743,10 +744,12 @@ static int compare_maps(struct ctx *c, const char *pkt)
 		p->kdump.n = p->udump.n = 0;
 		dump_map(&p->k, &p->kdump, 0);
 		dump_map(&p->u, &p->udump, 0);
+		tot.map_dumps++;
 		if (p->krb) {
 			p->krec.n = p->urec.n = 0;
 			ring_buffer__consume(p->krb);
 			uebpf_ringbuf_consume(p->u.um, rb_collect, &p->urec);
+			tot.ring_bytes += p->krec.n;
 			if (p->krec.n != p->urec.n ||
 			    memcmp(p->krec.p, p->urec.p, p->krec.n)) {
 				if (!bad++)
@@ -1480,10 +1483,11 @@ int main(int argc, char **argv)
 	printf("kdiff: %u objects (%u skipped), %u XDP programs, %lu packets "
 	       "run, %lu compared, %lu mismatches, %lu refused by the kernel "
 	       "(run on libuebpf alone), %lu past the linear area (not run), "
+	       "%lu map comparisons, %lu ring buffer bytes compared, "
 	       "%u stale table entries, %u other failures; %.1f s\n",
 	       tot.objects, tot.objects_skipped, tot.progs, tot.packets,
 	       tot.compared, tot.mismatches, tot.deferred, tot.frags,
-	       tot.stale, tot.failures,
+	       tot.map_dumps, tot.ring_bytes, tot.stale, tot.failures,
 	       (double)(t1.tv_sec - t0.tv_sec) +
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (!nobj)
