@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kernel differential tests for XDP: every XDP program of every object
- * given (the objects under build/progs) runs the packet corpus (packets.c) through the
- * kernel's BPF_PROG_TEST_RUN and through libuebpf, and after every packet
- * the verdict, the output bytes (metadata included) and the contents of
+ * given (the objects under build/progs) runs the packet corpus (packets.c)
+ * through the kernel's BPF_PROG_TEST_RUN and through libuebpf, and after every
+ * packet the verdict, the output bytes (metadata included) and the contents of
  * every map must be the same.  See tests/kernel/README.md.
  *
  *   kdiff [-v] [--seed N] [--keep-going] object.o...
@@ -36,16 +36,16 @@
 #include "packets.h"
 #include "xdp_lb_cp.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define NELEM(a)  (sizeof(a) / sizeof((a)[0]))
 #define ROUND8(x) (((x) + 7u) & ~7u)
 
 /* The kernel's BPF_PROG_TEST_RUN frame (net/bpf/test_run.c): one page,
  * XDP_PACKET_HEADROOM before the packet (the metadata taken from it), and
  * SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) reserved at the end.
  * kernel_geometry() measures the end the program can reach. */
-#define K_FRAME 4096u
+#define K_FRAME	   4096u
 #define K_HEADROOM 256u
-#define K_SHINFO 320u /* x86-64; checked at start-up */
+#define K_SHINFO   320u /* x86-64; checked at start-up */
 
 /* ---- tables ------------------------------------------------------------- */
 
@@ -60,7 +60,7 @@ static const struct {
 } expect_unsupported[] = {
 	/* Emptied: the XDP buffer helpers, redirects, tail calls and
 	 * bpf_loop are on main.  Add { "object", "helper", "why" } here. */
-	{ NULL, NULL, NULL },
+	{NULL, NULL, NULL},
 };
 
 /*
@@ -71,12 +71,12 @@ static const struct {
 static const struct {
 	const char *object, *why;
 } loader_differs[] = {
-	{ "core", "CO-RE against the object's own BTF (libbpf: kernel BTF)" },
-	{ "core_kernel", "CO-RE needing kernel BTF: libuebpf has none" },
-	{ "extern_kconfig", "__kconfig externs: only the kernel has them" },
-	{ "legacy_maps", "legacy 'maps' section: libbpf 1.x refuses it" },
-	{ "legacy_maps_ext", "legacy 'maps' section: libbpf 1.x refuses it" },
-	{ "same_section", "static programs: libbpf 1.x refuses them" },
+	{"core", "CO-RE against the object's own BTF (libbpf: kernel BTF)"},
+	{"core_kernel", "CO-RE needing kernel BTF: libuebpf has none"},
+	{"extern_kconfig", "__kconfig externs: only the kernel has them"},
+	{"legacy_maps", "legacy 'maps' section: libbpf 1.x refuses it"},
+	{"legacy_maps_ext", "legacy 'maps' section: libbpf 1.x refuses it"},
+	{"same_section", "static programs: libbpf 1.x refuses them"},
 };
 
 static const char *loader_differs_why(const char *obj)
@@ -99,8 +99,8 @@ static const struct {
 	const char *why;
 } masks[] = {
 	/* struct lb_flow.last_seen, in the shared and the per-CPU LRUs. */
-	{ "xdp_lb", "lb_flows", 8, 8, "bpf_ktime_get_ns()" },
-	{ "xdp_lb", "lb_flows_cpu*", 8, 8, "bpf_ktime_get_ns()" },
+	{"xdp_lb", "lb_flows", 8, 8, "bpf_ktime_get_ns()"},
+	{"xdp_lb", "lb_flows_cpu*", 8, 8, "bpf_ktime_get_ns()"},
 };
 
 /* Setup before traffic: the same calls on the kernel's maps and on
@@ -113,9 +113,17 @@ struct kd_side {
 
 static int setup_parse_drop(const struct kd_side *s)
 {
-	struct { uint32_t plen, addr; } l4 = { 17, htonl(0xc0a88000u) };
-	struct { uint32_t plen; uint8_t a[16]; } l6 = { 48, { 0 } };
-	struct { uint8_t proto, pad; uint16_t port; } pk = { 6, 0, htons(23) };
+	struct {
+		uint32_t plen, addr;
+	} l4 = {17, htonl(0xc0a88000u)};
+	struct {
+		uint32_t plen;
+		uint8_t a[16];
+	} l6 = {48, {0}};
+	struct {
+		uint8_t proto, pad;
+		uint16_t port;
+	} pk = {6, 0, htons(23)};
 	uint32_t a4 = htonl(KD_V4_DENY);
 	uint64_t zero = 0;
 	int rc = 0;
@@ -132,7 +140,7 @@ static int setup_parse_drop(const struct kd_side *s)
 static int setup_redirect(const struct kd_side *s)
 {
 	uint32_t k0 = 0, k1 = 1, k5 = 5, lo = 1;
-	uint32_t cpu_val[2] = { 192, 0 }; /* qsize, no program */
+	uint32_t cpu_val[2] = {192, 0}; /* qsize, no program */
 	int rc = 0;
 
 	rc = rc ?: s->update(s->ctx, "tx_ports", &k0, &lo, BPF_ANY);
@@ -145,7 +153,7 @@ static int setup_redirect(const struct kd_side *s)
 /* xdp_lb's control plane takes the same struct (tests/progs/xdp_lb_cp.h). */
 static int setup_lb(const struct kd_side *s)
 {
-	const struct xdp_lb_ops ops = { s->ctx, s->update };
+	const struct xdp_lb_ops ops = {s->ctx, s->update};
 
 	return xdp_lb_configure(&ops);
 }
@@ -173,9 +181,9 @@ static const struct {
 	/* Extra packets for this object, appended to the corpus. */
 	int (*traffic)(struct kd_corpus *c);
 } setups[] = {
-	{ "xdp_parse_drop", NULL, setup_parse_drop, NULL },
-	{ "xdp_redirect", NULL, setup_redirect, NULL },
-	{ "xdp_lb", NULL, setup_lb, traffic_lb },
+	{"xdp_parse_drop", NULL, setup_parse_drop, NULL},
+	{"xdp_redirect", NULL, setup_redirect, NULL},
+	{"xdp_lb", NULL, setup_lb, traffic_lb},
 };
 
 /* ---- state and output --------------------------------------------------- */
@@ -281,8 +289,8 @@ static void hexdiff(const char *what, const uint8_t *a, size_t alen,
 
 struct mh {
 	char name[64];
-	int fd;			/* kernel, or -1 */
-	struct uebpf_map *um;	/* libuebpf, or NULL */
+	int fd;		      /* kernel, or -1 */
+	struct uebpf_map *um; /* libuebpf, or NULL */
 	struct uebpf_runtime *rt;
 	struct uebpf_object *uobj;
 	enum bpf_map_type type;
@@ -321,7 +329,7 @@ static int mh_push(const struct mh *m, const void *v)
 /* Arrays past this many entries (Katran's 33,554,944-entry ch_rings) are
  * compared in part after every packet and in full once per object. */
 #define BIG_ENTRIES 65536u
-#define BIG_WINDOW 256u
+#define BIG_WINDOW  256u
 
 static bool big_array(const struct mh *m)
 {
@@ -330,7 +338,8 @@ static bool big_array(const struct mh *m)
 
 static bool percpu(enum bpf_map_type t)
 {
-	return t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	return t == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       t == BPF_MAP_TYPE_PERCPU_HASH ||
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
@@ -370,8 +379,7 @@ static void bputs(struct buf *b, const char *s)
 }
 
 /* A program id in a map value, as the program's name (ids differ). */
-static void prog_id_name(const struct mh *m, uint32_t id, char *name,
-			 size_t sz)
+static void prog_id_name(const struct mh *m, uint32_t id, char *name, size_t sz)
 {
 	snprintf(name, sz, "<id %u: unknown>", id);
 	if (!id) {
@@ -418,8 +426,9 @@ static void mask_value(const struct mh *m, uint8_t *val, size_t vlen)
 		if (strcmp(masks[i].object, cur_object))
 			continue;
 		l = strlen(masks[i].map);
-		if (masks[i].map[l - 1] == '*' ? strncmp(masks[i].map, m->name, l - 1)
-					       : strcmp(masks[i].map, m->name))
+		if (masks[i].map[l - 1] == '*'
+			    ? strncmp(masks[i].map, m->name, l - 1)
+			    : strcmp(masks[i].map, m->name))
 			continue;
 		if ((size_t)masks[i].off + masks[i].len <= vlen)
 			memset(val + masks[i].off, 0, masks[i].len);
@@ -430,7 +439,7 @@ static void mask_value(const struct mh *m, uint8_t *val, size_t vlen)
 static void dump_inner(const struct mh *outer, uint32_t id, struct buf *out,
 		       int depth)
 {
-	struct mh in = { .fd = -1, .rt = outer->rt, .uobj = outer->uobj };
+	struct mh in = {.fd = -1, .rt = outer->rt, .uobj = outer->uobj};
 
 	if (outer->fd >= 0) {
 		struct bpf_map_info info = {};
@@ -512,7 +521,8 @@ static int dump_map(const struct mh *m, struct buf *out, int depth)
 		/* A queue pops oldest first: push back in that order; a
 		 * stack pops newest first: push back in reverse. */
 		for (i = 0; i < cnt; i++) {
-			size_t j = m->type == BPF_MAP_TYPE_QUEUE ? i : cnt - 1 - i;
+			size_t j =
+				m->type == BPF_MAP_TYPE_QUEUE ? i : cnt - 1 - i;
 
 			mh_push(m, all + j * m->vs);
 		}
@@ -585,9 +595,7 @@ static int dump_map(const struct mh *m, struct buf *out, int depth)
 				bputs(&ents[n].v, name);
 			}
 			break;
-		default:
-			mask_value(m, val, vlen);
-			bput(&ents[n].v, val, vlen);
+		default: mask_value(m, val, vlen); bput(&ents[n].v, val, vlen);
 		}
 		n++;
 		if (n > 1u << 20)
@@ -681,13 +689,15 @@ static int pair_maps(struct ctx *c)
 
 	bpf_object__for_each_map(km, c->kobj) n++;
 	c->maps = calloc(n + 1, sizeof(*c->maps));
-	bpf_object__for_each_map(km, c->kobj) {
+	bpf_object__for_each_map(km, c->kobj)
+	{
 		struct uebpf_object_map *om = umap_for(c->uobj, km);
 		struct mpair *p = &c->maps[c->nmaps];
 
 		p->name = bpf_map__name(km);
 		if (!om || !uebpf_object_map_handle(om)) {
-			printf("    MISMATCH: map %s: libuebpf has no such map\n",
+			printf("    MISMATCH: map %s: libuebpf has no such "
+			       "map\n",
 			       p->name);
 			return -1;
 		}
@@ -708,8 +718,8 @@ static int pair_maps(struct ctx *c)
 		    uebpf_map_value_size(p->u.um) != p->k.vs ||
 		    uebpf_map_max_entries(p->u.um) != p->k.max) {
 			printf("    MISMATCH: map %s: kernel %s %u/%u/%u, "
-			       "libuebpf %s %u/%u/%u\n", p->name,
-			       uebpf_map_type_name(p->k.type), p->k.ks,
+			       "libuebpf %s %u/%u/%u\n",
+			       p->name, uebpf_map_type_name(p->k.type), p->k.ks,
 			       p->k.vs, p->k.max,
 			       uebpf_map_type_name(uebpf_map_type(p->u.um)),
 			       uebpf_map_key_size(p->u.um),
@@ -721,8 +731,8 @@ static int pair_maps(struct ctx *c)
 			p->krb = ring_buffer__new(p->k.fd, rb_collect, &p->krec,
 						  NULL);
 			if (!p->krb) {
-				printf("    ring_buffer__new(%s): %s\n", p->name,
-				       strerror(errno));
+				printf("    ring_buffer__new(%s): %s\n",
+				       p->name, strerror(errno));
 				return -1;
 			}
 		}
@@ -800,8 +810,8 @@ static int compare_big_array(const struct mpair *p)
 	while (pos < p->k.max && !bad) {
 		UEBPF_OPTS(uebpf_map_batch_opts, uo);
 		uint32_t n = chunk;
-		int rc = uebpf_map_lookup_batch(p->u.um, pos ? &in : NULL,
-						&out, keys, uv, &n, &uo);
+		int rc = uebpf_map_lookup_batch(p->u.um, pos ? &in : NULL, &out,
+						keys, uv, &n, &uo);
 
 		for (j = 0; j < n; j++)
 			if (memcmp(kmem + (size_t)(pos + j) * stride,
@@ -809,10 +819,11 @@ static int compare_big_array(const struct mpair *p)
 				break;
 		if ((rc && rc != -ENOENT) || (!n && pos < p->k.max) || j < n) {
 			printf("    map %s: entries from %u differ (libuebpf "
-			       "batch rc %d, %u entries)\n", p->name, pos, rc,
-			       n);
+			       "batch rc %d, %u entries)\n",
+			       p->name, pos, rc, n);
 			if (j < n)
-				hexdiff("entry", kmem + (size_t)(pos + j) * stride,
+				hexdiff("entry",
+					kmem + (size_t)(pos + j) * stride,
 					p->k.vs, uv + (size_t)j * p->k.vs,
 					p->k.vs);
 			bad = -1;
@@ -907,8 +918,8 @@ static void uebpf_run(struct uebpf_prog *prog, const struct kd_pkt *p,
 
 static const char *act_name(uint32_t a)
 {
-	static const char *const n[] = { "ABORTED", "DROP", "PASS", "TX",
-					  "REDIRECT" };
+	static const char *const n[] = {"ABORTED", "DROP", "PASS", "TX",
+					"REDIRECT"};
 	return a < NELEM(n) ? n[a] : "?";
 }
 
@@ -919,7 +930,7 @@ struct progrun {
 	int kfd;
 	struct uebpf_prog *up;
 	unsigned long packets, compared, mismatches, deferred, frags;
-	size_t *refused; /* corpus indexes the kernel refused */
+	size_t *refused;  /* corpus indexes the kernel refused */
 	int *refused_err; /* and its errors */
 	size_t nrefused;
 };
@@ -974,15 +985,17 @@ static int run_prog(struct ctx *c, struct progrun *pr,
 		snprintf(what, sizeof(what), "packet #%zu %s (%u+%u bytes)", i,
 			 p->name, p->meta_len, p->len);
 		if (ur->rc < 0 || ur->res.err) {
-			printf("    MISMATCH %s: kernel %s, libuebpf run failed: "
-			       "%s\n", what, act_name(kr->retval),
+			printf("    MISMATCH %s: kernel %s, libuebpf run "
+			       "failed: "
+			       "%s\n",
+			       what, act_name(kr->retval),
 			       strerror(-(ur->res.err ? ur->res.err : ur->rc)));
 			bad = true;
 		} else if (kr->retval != ur->res.retval) {
 			printf("    MISMATCH %s: verdict kernel %u (%s), "
-			       "libuebpf %u (%s)\n", what, kr->retval,
-			       act_name(kr->retval), ur->res.retval,
-			       act_name(ur->res.retval));
+			       "libuebpf %u (%s)\n",
+			       what, kr->retval, act_name(kr->retval),
+			       ur->res.retval, act_name(ur->res.retval));
 			bad = true;
 		}
 		kmeta = kr->ctx_out.data;
@@ -993,7 +1006,8 @@ static int run_prog(struct ctx *c, struct progrun *pr,
 		if (!bad && (kmeta != umeta || kr->size_out != ulen ||
 			     memcmp(kd, ud, ulen))) {
 			printf("    MISMATCH %s: output (metadata %zu vs %zu "
-			       "bytes)\n", what, kmeta, umeta);
+			       "bytes)\n",
+			       what, kmeta, umeta);
 			hexdiff("data_out", kd, kr->size_out, ud, ulen);
 			bad = true;
 		}
@@ -1036,16 +1050,18 @@ static int run_refused(struct progrun *pr, const struct kd_corpus *corpus,
 				       strerror(-ur->rc));
 			continue;
 		}
-		if (ur->rc < 0 || ur->res.err || ur->res.action > XDP_REDIRECT ||
-		    d < ur->frame || e < d || e > ur->frame + u_frame_sz) {
-			printf("    UNSAFE %s (kernel refuses it): rc %d err %d "
-			       "action %u\n", p->name, ur->rc, ur->res.err,
-			       ur->res.action);
+		if (ur->rc < 0 || ur->res.err ||
+		    ur->res.action > XDP_REDIRECT || d < ur->frame || e < d ||
+		    e > ur->frame + u_frame_sz) {
+			printf("    UNSAFE %s (kernel refuses it): rc %d err "
+			       "%d "
+			       "action %u\n",
+			       p->name, ur->rc, ur->res.err, ur->res.action);
 			bad++;
 		} else if (verbose) {
 			printf("    %s: kernel refuses it (%s), libuebpf runs "
-			       "it safely: %s\n", p->name,
-			       strerror(-pr->refused_err[i]),
+			       "it safely: %s\n",
+			       p->name, strerror(-pr->refused_err[i]),
 			       act_name(ur->res.action));
 		}
 	}
@@ -1067,8 +1083,8 @@ static void run_setup(struct ctx *c, const char *prog)
 	size_t i;
 
 	for (i = 0; i < NELEM(setups); i++) {
-		struct kd_side ks = { c->kobj, kside_update };
-		struct kd_side us = { c->uobj, uside_update };
+		struct kd_side ks = {c->kobj, kside_update};
+		struct kd_side us = {c->uobj, uside_update};
 		int krc, urc;
 
 		if (strcmp(setups[i].object, c->objname) || !setups[i].setup)
@@ -1079,8 +1095,8 @@ static void run_setup(struct ctx *c, const char *prog)
 		krc = setups[i].setup(&ks);
 		urc = setups[i].setup(&us);
 		if (krc || urc) {
-			printf("    setup: kernel %d, libuebpf %d%s\n", krc, urc,
-			       krc == urc ? "" : " (MISMATCH)");
+			printf("    setup: kernel %d, libuebpf %d%s\n", krc,
+			       urc, krc == urc ? "" : " (MISMATCH)");
 			if (krc != urc)
 				tot.failures++;
 		}
@@ -1093,8 +1109,8 @@ static void run_object(const char *path, const struct kd_corpus *base)
 	 * fails the load with -ENOSPC, as in the kernel. */
 	static char ubuf[8 << 20];
 	char objname[128];
-	struct kd_corpus corpus = *base, extra = { 0 };
-	struct ctx c = { .objname = obj_base(path, objname, sizeof(objname)) };
+	struct kd_corpus corpus = *base, extra = {0};
+	struct ctx c = {.objname = obj_base(path, objname, sizeof(objname))};
 	UEBPF_OPTS(uebpf_runtime_opts, ropts, .log_fn = ulog_fn,
 		   .log_level = UEBPF_LOG_WARN);
 	UEBPF_OPTS(uebpf_object_open_opts, uopts, .log_buf = ubuf,
@@ -1129,8 +1145,8 @@ static void run_object(const char *path, const struct kd_corpus *base)
 			printf("%s: both refuse to open it (agree)\n", objname);
 		} else if (loader_differs_why(objname)) {
 			printf("%s: SKIPPED: loaders differ by design (%s): "
-			       "open: kernel %s, libuebpf %s\n", objname,
-			       loader_differs_why(objname),
+			       "open: kernel %s, libuebpf %s\n",
+			       objname, loader_differs_why(objname),
 			       c.kobj ? "ok" : last_line(klog),
 			       c.uobj ? "ok" : last_line(ulog));
 			tot.objects_skipped++;
@@ -1143,7 +1159,8 @@ static void run_object(const char *path, const struct kd_corpus *base)
 		goto out;
 	}
 	/* XDP programs only, on both sides. */
-	bpf_object__for_each_program(kp, c.kobj) {
+	bpf_object__for_each_program(kp, c.kobj)
+	{
 		bool x = bpf_program__type(kp) == BPF_PROG_TYPE_XDP &&
 			 is_xdp_section(bpf_program__section_name(kp));
 
@@ -1156,7 +1173,8 @@ static void run_object(const char *path, const struct kd_corpus *base)
 		struct bpf_program *k = bpf_object__find_program_by_name(
 			c.kobj, uebpf_object_prog_name(op));
 
-		uebpf_object_prog_set_autoload(op, k && bpf_program__autoload(k));
+		uebpf_object_prog_set_autoload(op,
+					       k && bpf_program__autoload(k));
 	}
 	if (!nxdp) {
 		printf("%s: no XDP program (nothing to run)\n", objname);
@@ -1166,13 +1184,13 @@ static void run_object(const char *path, const struct kd_corpus *base)
 	{
 		struct bpf_map *km;
 
-		bpf_object__for_each_map(km, c.kobj)
-			if (bpf_map__type(km) == BPF_MAP_TYPE_ARRAY &&
-			    bpf_map__max_entries(km) > BIG_ENTRIES &&
-			    !bpf_map__is_internal(km))
-				bpf_map__set_map_flags(
-					km, bpf_map__map_flags(km) |
-						    BPF_F_MMAPABLE);
+		bpf_object__for_each_map(
+			km,
+			c.kobj) if (bpf_map__type(km) == BPF_MAP_TYPE_ARRAY &&
+				    bpf_map__max_entries(km) > BIG_ENTRIES &&
+				    !bpf_map__is_internal(km))
+			bpf_map__set_map_flags(km, bpf_map__map_flags(km) |
+							   BPF_F_MMAPABLE);
 	}
 	krc = bpf_object__load(c.kobj);
 	urc = uebpf_object_load(c.uobj);
@@ -1184,8 +1202,8 @@ static void run_object(const char *path, const struct kd_corpus *base)
 			    strstr(ulog, expect_unsupported[i].needle))) {
 			need_unsupported = true;
 			printf("%s: SKIPPED: libuebpf does not have %s yet "
-			       "(%s; expect_unsupported)\n", objname,
-			       expect_unsupported[i].needle,
+			       "(%s; expect_unsupported)\n",
+			       objname, expect_unsupported[i].needle,
 			       expect_unsupported[i].why);
 			break;
 		}
@@ -1204,13 +1222,15 @@ static void run_object(const char *path, const struct kd_corpus *base)
 		}
 	if (krc || urc) {
 		if (krc && urc) {
-			printf("%s: both refuse to load it (agree)\n    kernel: "
-			       "%s\n", objname, last_line(klog));
+			printf("%s: both refuse to load it (agree)\n    "
+			       "kernel: "
+			       "%s\n",
+			       objname, last_line(klog));
 			printf("    libuebpf: %s\n", uerr(urc, ubuf));
 		} else if (loader_differs_why(objname)) {
 			printf("%s: SKIPPED: loaders differ by design (%s): "
-			       "load: kernel %s, libuebpf %s\n", objname,
-			       loader_differs_why(objname),
+			       "load: kernel %s, libuebpf %s\n",
+			       objname, loader_differs_why(objname),
 			       krc ? last_line(klog) : "ok",
 			       urc ? uerr(urc, ubuf) : "ok");
 			tot.objects_skipped++;
@@ -1237,20 +1257,21 @@ static void run_object(const char *path, const struct kd_corpus *base)
 			size_t j;
 
 			for (j = 0; j < base->n; j++)
-				kd_corpus_add_full(&extra, base->p[j].name,
-						   base->p[j].data,
-						   base->p[j].meta_len,
-						   base->p[j].data + base->p[j].meta_len,
-						   base->p[j].len,
-						   base->p[j].ingress_ifindex,
-						   base->p[j].rx_queue_index);
+				kd_corpus_add_full(
+					&extra, base->p[j].name,
+					base->p[j].data, base->p[j].meta_len,
+					base->p[j].data + base->p[j].meta_len,
+					base->p[j].len,
+					base->p[j].ingress_ifindex,
+					base->p[j].rx_queue_index);
 			setups[i].traffic(&extra);
 			corpus = extra;
 		}
 	run_setup(&c, NULL);
 	if (compare_maps(&c, "setup"))
 		tot.failures++;
-	bpf_object__for_each_program(kp, c.kobj) {
+	bpf_object__for_each_program(kp, c.kobj)
+	{
 		struct progrun *pr;
 
 		if (!bpf_program__autoload(kp) || nprs == NELEM(prs))
@@ -1270,7 +1291,8 @@ static void run_object(const char *path, const struct kd_corpus *base)
 		run_setup(&c, pr->name);
 		run_prog(&c, pr, &corpus, kr, ur);
 		printf("%s/%s: %lu packets, %lu compared, %lu mismatches "
-		       "(%lu refused by the kernel, %lu past the linear area)\n",
+		       "(%lu refused by the kernel, %lu past the linear "
+		       "area)\n",
 		       objname, pr->name, pr->packets, pr->compared,
 		       pr->mismatches, pr->deferred, pr->frags);
 		tot.packets += pr->packets;
@@ -1323,25 +1345,31 @@ out:
  */
 static int kernel_geometry(void)
 {
-	uint8_t pkt[64] = { 0 };
+	uint8_t pkt[64] = {0};
 	int lo = 0, hi = (int)K_FRAME, fd = -1;
 
 	while (lo < hi) {
 		int mid = (lo + hi + 1) / 2;
 		struct bpf_insn insns[] = {
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2,
-			  .imm = mid },
-			{ .code = BPF_JMP | BPF_CALL,
-			  .imm = BPF_FUNC_xdp_adjust_tail },
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1,
-			  .imm = XDP_PASS },
-			{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 0,
-			  .off = 1, .imm = 0 },
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1,
-			  .imm = XDP_DROP },
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0,
-			  .src_reg = 1 },
-			{ .code = BPF_JMP | BPF_EXIT },
+			{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+			 .dst_reg = 2,
+			 .imm = mid},
+			{.code = BPF_JMP | BPF_CALL,
+			 .imm = BPF_FUNC_xdp_adjust_tail},
+			{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+			 .dst_reg = 1,
+			 .imm = XDP_PASS},
+			{.code = BPF_JMP | BPF_JEQ | BPF_K,
+			 .dst_reg = 0,
+			 .off = 1,
+			 .imm = 0},
+			{.code = BPF_ALU64 | BPF_MOV | BPF_K,
+			 .dst_reg = 1,
+			 .imm = XDP_DROP},
+			{.code = BPF_ALU64 | BPF_MOV | BPF_X,
+			 .dst_reg = 0,
+			 .src_reg = 1},
+			{.code = BPF_JMP | BPF_EXIT},
 		};
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
 			    .data_size_in = sizeof(pkt));
@@ -1364,8 +1392,8 @@ static int kernel_geometry(void)
 	}
 	u_frame_sz = K_HEADROOM + sizeof(pkt) + (uint32_t)lo;
 	printf("kernel test_run frame: packet at %u, usable end at %u "
-	       "(expected %u = %u - skb_shared_info %u)%s\n", K_HEADROOM,
-	       u_frame_sz, K_FRAME - K_SHINFO, K_FRAME, K_SHINFO,
+	       "(expected %u = %u - skb_shared_info %u)%s\n",
+	       K_HEADROOM, u_frame_sz, K_FRAME - K_SHINFO, K_FRAME, K_SHINFO,
 	       u_frame_sz == K_FRAME - K_SHINFO ? "" : " (using the measured)");
 	return 0;
 }
@@ -1381,7 +1409,7 @@ static int pin_cpu0(void)
 
 int main(int argc, char **argv)
 {
-	struct kd_corpus corpus = { 0 };
+	struct kd_corpus corpus = {0};
 	struct timespec t0, t1;
 	int i, rc, nobj = 0;
 
@@ -1396,8 +1424,10 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = (unsigned int)strtoul(argv[++i], NULL, 0);
 		else {
-			fprintf(stderr, "usage: %s [-v] [--seed N] "
-				"[--keep-going] object.o...\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [-v] [--seed N] "
+				"[--keep-going] object.o...\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -1406,8 +1436,8 @@ int main(int argc, char **argv)
 	{
 		/* Can we use bpf(2) at all? */
 		struct bpf_insn ret[] = {
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = XDP_PASS },
-			{ .code = BPF_JMP | BPF_EXIT },
+			{.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = XDP_PASS},
+			{.code = BPF_JMP | BPF_EXIT},
 		};
 		int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "kd_probe", "GPL",
 				       ret, 2, NULL);
@@ -1415,7 +1445,8 @@ int main(int argc, char **argv)
 		if (fd < 0) {
 			printf("SKIP: kernel differential tests need bpf(2) "
 			       "with CAP_BPF/CAP_NET_ADMIN (root): "
-			       "bpf_prog_load: %s\n", strerror(errno));
+			       "bpf_prog_load: %s\n",
+			       strerror(errno));
 			return 77;
 		}
 		close(fd);
@@ -1447,7 +1478,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("corpus: %zu packets (seed %#x); %d possible CPUs, running on "
-	       "CPU 0 as libuebpf slot 0\n", corpus.n, seed, ncpus);
+	       "CPU 0 as libuebpf slot 0\n",
+	       corpus.n, seed, ncpus);
 	for (; i < argc; i++, nobj++)
 		run_object(argv[i], &corpus);
 	/* Entries for objects that were not given at all are stale too. */
@@ -1474,7 +1506,8 @@ int main(int argc, char **argv)
 		}
 		if (!seen) {
 			printf("note: expect_unsupported names %s, which was "
-			       "not given\n", expect_unsupported[e].object);
+			       "not given\n",
+			       expect_unsupported[e].object);
 		}
 	}
 	rmdir(pin_root);

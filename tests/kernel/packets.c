@@ -13,12 +13,11 @@
 
 #include "packets.h"
 
-const uint8_t kd_v6_good[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 };
-const uint8_t kd_v6_deny[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x66 };
-const uint8_t kd_v6_lpm_deny[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x0b, 0xad,
-				     [15] = 0x05 };
-const uint8_t kd_v6_dst[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01,
-				[15] = 0x02 };
+const uint8_t kd_v6_good[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x01};
+const uint8_t kd_v6_deny[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x66};
+const uint8_t kd_v6_lpm_deny[16] = {0x20, 0x01, 0x0d,	    0xb8,
+				    0x0b, 0xad, [15] = 0x05};
+const uint8_t kd_v6_dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, [15] = 0x02};
 
 /* ---- corpus ------------------------------------------------------------- */
 
@@ -80,7 +79,7 @@ struct pb {
 	size_t n;
 	long ip4, ip6, l4; /* offsets, -1 when absent */
 	int l4proto;
-	int no_l4_csum;	   /* a non-first fragment: no L4 header */
+	int no_l4_csum; /* a non-first fragment: no L4 header */
 };
 
 static uint32_t rng_state;
@@ -142,19 +141,17 @@ static void payload(struct pb *p, size_t n)
 }
 
 enum l2 { L2_PLAIN, L2_VLAN, L2_QINQ };
-static const char *const l2_names[] = { "eth", "vlan", "qinq" };
+static const char *const l2_names[] = {"eth", "vlan", "qinq"};
 
-static const uint8_t mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-static const uint8_t mac_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t mac_dst[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t mac_src[6] = {0x02, 0, 0, 0, 0, 0x01};
 
 static void pb_l2(struct pb *p, enum l2 l2, unsigned int type)
 {
 	putn(p, mac_dst, 6);
 	putn(p, mac_src, 6);
 	switch (l2) {
-	case L2_PLAIN:
-		put16(p, type);
-		break;
+	case L2_PLAIN: put16(p, type); break;
 	case L2_VLAN:
 		put16(p, 0x8100);
 		put16(p, 100);
@@ -180,12 +177,12 @@ static void pb_ip4(struct pb *p, uint32_t src, uint32_t dst, int proto,
 	p->ip4 = (long)p->n;
 	put8(p, 0x40 | (uint8_t)(5 + optlen / 4));
 	put8(p, 0);
-	put16(p, 0);		/* total length: pb_fin */
-	put16(p, 0x1234);	/* id */
+	put16(p, 0);	  /* total length: pb_fin */
+	put16(p, 0x1234); /* id */
 	put16(p, frag);
 	put8(p, 64);
 	put8(p, proto);
-	put16(p, 0);		/* checksum: pb_fin */
+	put16(p, 0); /* checksum: pb_fin */
 	put32(p, src);
 	put32(p, dst);
 	/* Options: a record route, NOPs, EOL padding. */
@@ -209,7 +206,7 @@ static void pb_ip6(struct pb *p, const uint8_t *src, const uint8_t *dst,
 {
 	p->ip6 = (long)p->n;
 	put32(p, 0x60000000u | 0x12345);
-	put16(p, 0);		/* payload length: pb_fin */
+	put16(p, 0); /* payload length: pb_fin */
 	put8(p, next);
 	put8(p, 64);
 	putn(p, src, 16);
@@ -258,11 +255,19 @@ static void pb_tcp(struct pb *p, unsigned int sport, unsigned int dport,
 	put16(p, 0);
 	if (with_opts) {
 		/* MSS, SACK permitted, timestamps, NOP, window scale */
-		put8(p, 2); put8(p, 4); put16(p, 1460);
-		put8(p, 4); put8(p, 2);
-		put8(p, 8); put8(p, 10); put32(p, 0x11223344); put32(p, 0);
+		put8(p, 2);
+		put8(p, 4);
+		put16(p, 1460);
+		put8(p, 4);
+		put8(p, 2);
+		put8(p, 8);
+		put8(p, 10);
+		put32(p, 0x11223344);
+		put32(p, 0);
 		put8(p, 1);
-		put8(p, 3); put8(p, 3); put8(p, 7);
+		put8(p, 3);
+		put8(p, 3);
+		put8(p, 7);
 	}
 }
 
@@ -339,8 +344,8 @@ static void pb_fin(struct pb *p)
 		set16(p, p->l4 + 4, (unsigned int)l4len);
 	if (p->ip4 >= 0) {
 		if (p->l4proto != 1)
-			s = sum16(p->b + p->ip4 + 12, 8, (uint32_t)p->l4proto +
-							       (uint32_t)l4len);
+			s = sum16(p->b + p->ip4 + 12, 8,
+				  (uint32_t)p->l4proto + (uint32_t)l4len);
 	} else if (p->ip6 >= 0) {
 		s = sum16(p->b + p->ip6 + 8, 32,
 			  (uint32_t)p->l4proto + (uint32_t)l4len);
@@ -369,11 +374,11 @@ static int add(struct kd_corpus *c, struct pb *p, const char *fmt, ...)
 
 /* ---- the corpus ---------------------------------------------------------- */
 
-#define TRY(x)                                                                 \
-	do {                                                                   \
-		int rc_ = (x);                                                 \
-		if (rc_)                                                       \
-			return rc_;                                            \
+#define TRY(x)                      \
+	do {                        \
+		int rc_ = (x);      \
+		if (rc_)            \
+			return rc_; \
 	} while (0)
 
 static int add_l2_set(struct kd_corpus *c, struct pb *p, enum l2 l2)
@@ -381,51 +386,59 @@ static int add_l2_set(struct kd_corpus *c, struct pb *p, enum l2 l2)
 	static const struct {
 		uint32_t a;
 		const char *n;
-	} v4[] = { { KD_V4_GOOD, "good" }, { KD_V4_DENY, "deny" },
-		   { KD_V4_LPM_DENY, "lpmdeny" } };
+	} v4[] = {{KD_V4_GOOD, "good"},
+		  {KD_V4_DENY, "deny"},
+		  {KD_V4_LPM_DENY, "lpmdeny"}};
 	static const struct {
 		const uint8_t *a;
 		const char *n;
-	} v6[] = { { kd_v6_good, "good" }, { kd_v6_deny, "deny" },
-		   { kd_v6_lpm_deny, "lpmdeny" } };
+	} v6[] = {{kd_v6_good, "good"},
+		  {kd_v6_deny, "deny"},
+		  {kd_v6_lpm_deny, "lpmdeny"}};
 	const char *ln = l2_names[l2];
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
-		pb_init(p); pb_l2(p, l2, 0x0800);
+		pb_init(p);
+		pb_l2(p, l2, 0x0800);
 		pb_ip4(p, v4[i].a, KD_V4_DST, 6, 0, 0);
 		pb_tcp(p, 40000 + (unsigned)i, 80, 0x02, 0);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip4-%s/tcp-syn:80", ln, v4[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x0800);
+		pb_init(p);
+		pb_l2(p, l2, 0x0800);
 		pb_ip4(p, v4[i].a, KD_V4_DST, 6, 0, 0x4000);
 		pb_tcp(p, 40100, 443, 0x18, 1);
 		payload(p, 100 + 7 * i);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip4-%s/tcp-psh-opts:443", ln, v4[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x0800);
+		pb_init(p);
+		pb_l2(p, l2, 0x0800);
 		pb_ip4(p, v4[i].a, KD_V4_DST, 6, 0, 0);
 		pb_tcp(p, 40200, KD_PORT_DENY, 0x02, 0);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip4-%s/tcp:23", ln, v4[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x0800);
+		pb_init(p);
+		pb_l2(p, l2, 0x0800);
 		pb_ip4(p, v4[i].a, KD_V4_DST, 17, 0, 0);
 		pb_udp(p, 5353, 53);
 		payload(p, 33);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip4-%s/udp:53", ln, v4[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x0800);
+		pb_init(p);
+		pb_l2(p, l2, 0x0800);
 		pb_ip4(p, v4[i].a, KD_V4_DST, 17, 0, 0);
 		pb_udp(p, 12345, 4789);
 		payload(p, 64);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip4-%s/udp:4789", ln, v4[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x0800);
+		pb_init(p);
+		pb_l2(p, l2, 0x0800);
 		pb_ip4(p, v4[i].a, KD_V4_DST, 1, 0, 0);
 		pb_icmp_echo(p, 0);
 		payload(p, 56);
@@ -433,90 +446,111 @@ static int add_l2_set(struct kd_corpus *c, struct pb *p, enum l2 l2)
 		TRY(add(c, p, "%s/ip4-%s/icmp-echo", ln, v4[i].n));
 	}
 	for (i = 0; i < 3; i++) {
-		pb_init(p); pb_l2(p, l2, 0x86dd);
+		pb_init(p);
+		pb_l2(p, l2, 0x86dd);
 		pb_ip6(p, v6[i].a, kd_v6_dst, 6);
 		pb_tcp(p, 40000, 80, 0x02, 1);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip6-%s/tcp-syn:80", ln, v6[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x86dd);
+		pb_init(p);
+		pb_l2(p, l2, 0x86dd);
 		pb_ip6(p, v6[i].a, kd_v6_dst, 6);
 		pb_tcp(p, 40000, KD_PORT_DENY, 0x02, 0);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip6-%s/tcp:23", ln, v6[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x86dd);
+		pb_init(p);
+		pb_l2(p, l2, 0x86dd);
 		pb_ip6(p, v6[i].a, kd_v6_dst, 17);
 		pb_udp(p, 5353, 53);
 		payload(p, 41);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip6-%s/udp:53", ln, v6[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x86dd);
+		pb_init(p);
+		pb_l2(p, l2, 0x86dd);
 		pb_ip6(p, v6[i].a, kd_v6_dst, 58);
 		pb_icmp_echo(p, 1);
 		payload(p, 56);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip6-%s/icmp6-echo", ln, v6[i].n));
 
-		pb_init(p); pb_l2(p, l2, 0x86dd);
+		pb_init(p);
+		pb_l2(p, l2, 0x86dd);
 		pb_ip6(p, v6[i].a, kd_v6_dst, 58);
 		pb_icmp6_ns(p, kd_v6_dst);
 		pb_fin(p);
 		TRY(add(c, p, "%s/ip6-%s/icmp6-ns", ln, v6[i].n));
 	}
-	pb_init(p); pb_l2(p, l2, 0x0806);
-	put16(p, 1); put16(p, 0x0800); put8(p, 6); put8(p, 4); put16(p, 1);
-	putn(p, mac_src, 6); put32(p, KD_V4_GOOD);
-	payload(p, 0); put32(p, 0); put16(p, 0); put32(p, KD_V4_DST);
+	pb_init(p);
+	pb_l2(p, l2, 0x0806);
+	put16(p, 1);
+	put16(p, 0x0800);
+	put8(p, 6);
+	put8(p, 4);
+	put16(p, 1);
+	putn(p, mac_src, 6);
+	put32(p, KD_V4_GOOD);
+	payload(p, 0);
+	put32(p, 0);
+	put16(p, 0);
+	put32(p, KD_V4_DST);
 	TRY(add(c, p, "%s/arp-request", ln));
 	return 0;
 }
 
 static int add_ip4_oddities(struct kd_corpus *c, struct pb *p)
 {
-	static const size_t optlens[] = { 4, 8, 20, 40 };
+	static const size_t optlens[] = {4, 8, 20, 40};
 	size_t i;
 
 	for (i = 0; i < sizeof(optlens) / sizeof(optlens[0]); i++) {
-		pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+		pb_init(p);
+		pb_l2(p, L2_PLAIN, 0x0800);
 		pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 17, optlens[i], 0);
 		pb_udp(p, 1000, KD_PORT_DENY);
 		payload(p, 20);
 		pb_fin(p);
 		TRY(add(c, p, "ip4-options-%zu/udp:23", optlens[i]));
 	}
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_LPM_DENY, KD_V4_DST, 6, 12, 0x4000);
 	pb_tcp(p, 1000, 22, 0x10, 1);
 	pb_fin(p);
 	TRY(add(c, p, "ip4-options-12-df/tcp-lpmdeny"));
 
 	/* Fragments: first (MF, offset 0), middle, last; a DF one. */
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 17, 0, 0x2000);
 	pb_udp(p, 1000, KD_PORT_DENY);
 	payload(p, 64);
 	pb_fin(p);
 	TRY(add(c, p, "ip4-frag-first/udp:23"));
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 17, 0, 0x2000 | 9);
 	payload(p, 72);
 	pb_fin(p);
 	TRY(add(c, p, "ip4-frag-middle"));
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_DENY, KD_V4_DST, 17, 0, 18);
 	payload(p, 30);
 	pb_fin(p);
 	TRY(add(c, p, "ip4-frag-last-deny"));
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 6, 0, 0x4000 | 3);
 	payload(p, 40);
 	pb_fin(p);
 	TRY(add(c, p, "ip4-df-with-offset"));
 
 	/* Broken headers. */
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 6, 0, 0);
 	pb_tcp(p, 1, 80, 0x02, 0);
 	pb_fin(p);
@@ -530,13 +564,15 @@ static int add_ip4_oddities(struct kd_corpus *c, struct pb *p)
 	TRY(add(c, p, "ip4-version-6"));
 	p->n = 14 + 10;
 	TRY(add(c, p, "ip4-truncated-header"));
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 6, 0, 0);
 	pb_tcp(p, 1, 80, 0x02, 0);
 	pb_fin(p);
 	p->n = 14 + 20 + 10;
 	TRY(add(c, p, "ip4-truncated-tcp"));
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 17, 0, 0);
 	pb_udp(p, 1, 53);
 	pb_fin(p);
@@ -549,7 +585,8 @@ static int add_ip4_oddities(struct kd_corpus *c, struct pb *p)
 
 static int add_ip6_chains(struct kd_corpus *c, struct pb *p)
 {
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 0);
 	pb_ip6_ext(p, 17, 0);
 	pb_udp(p, 1000, 53);
@@ -557,7 +594,8 @@ static int add_ip6_chains(struct kd_corpus *c, struct pb *p)
 	pb_fin(p);
 	TRY(add(c, p, "ip6-hbh/udp:53"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 0);
 	pb_ip6_ext(p, 43, 0);
 	pb_ip6_ext(p, 6, 2); /* routing header, 24 bytes */
@@ -565,7 +603,8 @@ static int add_ip6_chains(struct kd_corpus *c, struct pb *p)
 	pb_fin(p);
 	TRY(add(c, p, "ip6-hbh-rt/tcp:23"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_deny, kd_v6_dst, 60);
 	pb_ip6_ext(p, 44, 1);
 	pb_ip6_frag(p, 17, 0, 1);
@@ -574,14 +613,16 @@ static int add_ip6_chains(struct kd_corpus *c, struct pb *p)
 	pb_fin(p);
 	TRY(add(c, p, "ip6-dst-frag-first/udp-deny"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 44);
 	pb_ip6_frag(p, 6, 100, 0);
 	payload(p, 48);
 	pb_fin(p);
 	TRY(add(c, p, "ip6-frag-last"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 0);
 	pb_ip6_ext(p, 60, 0);
 	pb_ip6_ext(p, 43, 1);
@@ -592,7 +633,8 @@ static int add_ip6_chains(struct kd_corpus *c, struct pb *p)
 	pb_fin(p);
 	TRY(add(c, p, "ip6-chain-5/tcp:23"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 0);
 	pb_ip6_ext(p, 60, 0);
 	pb_ip6_ext(p, 60, 0);
@@ -606,26 +648,30 @@ static int add_ip6_chains(struct kd_corpus *c, struct pb *p)
 	pb_fin(p);
 	TRY(add(c, p, "ip6-chain-9/udp"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 59);
 	payload(p, 16);
 	pb_fin(p);
 	TRY(add(c, p, "ip6-no-next-header"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 253);
 	payload(p, 16);
 	pb_fin(p);
 	TRY(add(c, p, "ip6-experimental-next"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 0);
 	pb_ip6_ext(p, 17, 4); /* claims 40 bytes */
 	pb_fin(p);
 	p->n -= 20;
 	TRY(add(c, p, "ip6-truncated-ext"));
 
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	pb_ip6(p, kd_v6_good, kd_v6_dst, 6);
 	p->n = 14 + 30;
 	TRY(add(c, p, "ip6-truncated-header"));
@@ -635,11 +681,11 @@ static int add_ip6_chains(struct kd_corpus *c, struct pb *p)
 static int add_sizes(struct kd_corpus *c, struct pb *p)
 {
 	/* Runts: the kernel refuses data_size_in < ETH_HLEN. */
-	static const size_t runts[] = { 0, 1, 6, 12, 13 };
+	static const size_t runts[] = {0, 1, 6, 12, 13};
 	/* The kernel's linear area is 4096 - 256 - 320 = 3520 bytes; past
 	 * it BPF_PROG_TEST_RUN puts the rest in fragments. */
-	static const size_t jumbo[] = { 1514, 3000, 3519, 3520, 3521, 4096,
-					9000 };
+	static const size_t jumbo[] = {1514, 3000, 3519, 3520,
+				       3521, 4096, 9000};
 	uint8_t meta[KD_MAX_META];
 	size_t i;
 
@@ -649,18 +695,23 @@ static int add_sizes(struct kd_corpus *c, struct pb *p)
 		p->n = runts[i];
 		TRY(add(c, p, "runt-%zu", runts[i]));
 	}
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	TRY(add(c, p, "exact-14/ip4-type"));
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x8100);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x8100);
 	TRY(add(c, p, "exact-14/vlan-type"));
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x86dd);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x86dd);
 	TRY(add(c, p, "exact-14/ip6-type"));
-	pb_init(p); pb_l2(p, L2_VLAN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_VLAN, 0x0800);
 	p->n = 16;
 	TRY(add(c, p, "16/vlan-cut"));
 
 	for (i = 0; i < sizeof(jumbo) / sizeof(jumbo[0]); i++) {
-		pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+		pb_init(p);
+		pb_l2(p, L2_PLAIN, 0x0800);
 		pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 17, 0, 0);
 		pb_udp(p, 9, 9);
 		payload(p, jumbo[i] - p->n);
@@ -671,7 +722,8 @@ static int add_sizes(struct kd_corpus *c, struct pb *p)
 	/* Metadata before the frame, and the receive queue. */
 	for (i = 0; i < sizeof(meta); i++)
 		meta[i] = (uint8_t)(0xa0 + i);
-	pb_init(p); pb_l2(p, L2_PLAIN, 0x0800);
+	pb_init(p);
+	pb_l2(p, L2_PLAIN, 0x0800);
 	pb_ip4(p, KD_V4_GOOD, KD_V4_DST, 6, 0, 0);
 	pb_tcp(p, 40000, 80, 0x02, 0);
 	pb_fin(p);
@@ -713,7 +765,8 @@ static int add_mutations(struct kd_corpus *c, size_t base_n, size_t count)
 			continue;
 		memcpy(buf, s->data + s->meta_len, len);
 		for (j = 0; j < flips; j++)
-			buf[rnd() % (len < 80 ? len : 80)] ^= (uint8_t)(1 + rnd() % 255);
+			buf[rnd() % (len < 80 ? len : 80)] ^=
+				(uint8_t)(1 + rnd() % 255);
 		if (rnd() % 4 == 0)
 			len = 14 + rnd() % (len - 14);
 		snprintf(name, sizeof(name), "mut%zu<%.50s", i, s->name);

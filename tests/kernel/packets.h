@@ -46,13 +46,13 @@ int kd_corpus_build(struct kd_corpus *c, unsigned int seed);
 void kd_corpus_free(struct kd_corpus *c);
 
 /* Addresses and ports the corpus uses, for deny lists that must hit. */
-#define KD_V4_GOOD 0x0a000001u	  /* 10.0.0.1 */
-#define KD_V4_DENY 0x0a000042u	  /* 10.0.0.66: an exact deny entry */
-#define KD_V4_LPM_DENY 0xc0a8c805u /* 192.168.200.5: in 192.168.128.0/17 */
-#define KD_V4_DST 0xc0a80001u	  /* 192.168.0.1 */
-#define KD_PORT_DENY 23		  /* telnet, denied for TCP */
-extern const uint8_t kd_v6_good[16];	 /* 2001:db8::1 */
-extern const uint8_t kd_v6_deny[16];	 /* 2001:db8::66: exact deny */
+#define KD_V4_GOOD     0x0a000001u   /* 10.0.0.1 */
+#define KD_V4_DENY     0x0a000042u   /* 10.0.0.66: an exact deny entry */
+#define KD_V4_LPM_DENY 0xc0a8c805u   /* 192.168.200.5: in 192.168.128.0/17 */
+#define KD_V4_DST      0xc0a80001u   /* 192.168.0.1 */
+#define KD_PORT_DENY   23	     /* telnet, denied for TCP */
+extern const uint8_t kd_v6_good[16]; /* 2001:db8::1 */
+extern const uint8_t kd_v6_deny[16]; /* 2001:db8::66: exact deny */
 extern const uint8_t kd_v6_lpm_deny[16]; /* 2001:db8:bad::5, in /48 */
 extern const uint8_t kd_v6_dst[16];	 /* 2001:db8:1::2 */
 

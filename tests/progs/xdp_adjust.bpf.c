@@ -46,8 +46,8 @@ static __always_inline void record(__u32 which, __u32 i, long rc)
 }
 
 static const volatile int head_deltas[NDELTA] = {
-	-14, 14, -256, -216, -217, -300, 4, -4, 0, 1000, 3000, -1, 40, -40, -100,
-	64,
+	-14, 14,   -256, -216, -217, -300, 4,	 -4,
+	0,   1000, 3000, -1,   40,   -40,  -100, 64,
 };
 
 SEC("xdp")
@@ -89,8 +89,8 @@ int adjust_meta(struct xdp_md *ctx)
 }
 
 static const volatile int tail_deltas[NDELTA] = {
-	-1, 1, 100, -20, 3456, 3457, -3000, 4000, -40, 0, 2000, -100, 64, -64,
-	1500, -1500,
+	-1,  1, 100,  -20,  3456, 3457, -3000, 4000,
+	-40, 0, 2000, -100, 64,	  -64,	1500,  -1500,
 };
 
 SEC("xdp")

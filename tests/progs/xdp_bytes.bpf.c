@@ -40,9 +40,9 @@ struct {
 	__type(value, __s64);
 } csums SEC(".maps");
 
-static const volatile __u32 offs[NCASE] = { 0, 6, 14, 60, 100, 1500, 3500,
-					    0xffffff00 };
-static const volatile __u32 lens[NCASE] = { 14, 64, 20, 1, 64, 8, 16, 4 };
+static const volatile __u32 offs[NCASE] = {0,	6,    14,   60,
+					   100, 1500, 3500, 0xffffff00};
+static const volatile __u32 lens[NCASE] = {14, 64, 20, 1, 64, 8, 16, 4};
 
 SEC("xdp")
 int bytes(struct xdp_md *ctx)
@@ -60,8 +60,8 @@ int bytes(struct xdp_md *ctx)
 	if (len < 1 || len > 64)
 		return XDP_ABORTED;
 	__builtin_memset(c->bytes, 0, sizeof(c->bytes));
-	c->load_rc = bpf_xdp_load_bytes(ctx, offs[i & (NCASE - 1)], c->bytes,
-					len);
+	c->load_rc =
+		bpf_xdp_load_bytes(ctx, offs[i & (NCASE - 1)], c->bytes, len);
 	c->buff_len = bpf_xdp_get_buff_len(ctx);
 	if (c->load_rc == 0) {
 		c->bytes[0] ^= 0xff;

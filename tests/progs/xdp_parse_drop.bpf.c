@@ -94,7 +94,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 32);
-	__type(key, __u16);   /* EtherType after the tags, host order */
+	__type(key, __u16); /* EtherType after the tags, host order */
 	__type(value, __u64);
 } by_proto SEC(".maps");
 
@@ -118,7 +118,7 @@ static __always_inline int hit(__u64 *v, __u32 reason)
 static __always_inline int l4_port(void *l4, void *end, __u8 proto,
 				   int *verdict)
 {
-	struct port_key k = { .proto = proto };
+	struct port_key k = {.proto = proto};
 	__u64 *v;
 
 	if (proto == IPPROTO_TCP) {
@@ -152,7 +152,7 @@ bad:
 static __always_inline int do_ipv4(void *p, void *end)
 {
 	struct iphdr *ip = p;
-	struct lpm4_key lk = { .prefixlen = 32 };
+	struct lpm4_key lk = {.prefixlen = 32};
 	int verdict = XDP_PASS;
 	__u32 saddr;
 	__u64 *v;
@@ -187,7 +187,7 @@ bad:
 static __always_inline int do_ipv6(void *p, void *end)
 {
 	struct ipv6hdr *ip6 = p;
-	struct lpm6_key lk = { .prefixlen = 128 };
+	struct lpm6_key lk = {.prefixlen = 128};
 	int verdict = XDP_PASS, i;
 	__u8 next;
 	__u64 *v;

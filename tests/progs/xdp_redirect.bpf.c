@@ -75,15 +75,15 @@ static __always_inline long record(__u32 which, __u32 i, long rc)
 	return rc;
 }
 
-static const volatile __u32 keys[NCASE] = { 0, 1, 5, 3, 0, 7, 2, 0 };
-static const volatile __u64 flags[NCASE] = { 0, XDP_PASS, XDP_DROP, 0,
-					     XDP_TX, XDP_ABORTED, 8, 0 };
+static const volatile __u32 keys[NCASE] = {0, 1, 5, 3, 0, 7, 2, 0};
+static const volatile __u64 flags[NCASE] = {0,	    XDP_PASS,	 XDP_DROP, 0,
+					    XDP_TX, XDP_ABORTED, 8,	   0};
 
 SEC("xdp")
 int redirect_ifindex(struct xdp_md *ctx)
 {
-	static const volatile __u32 ifx[NCASE] = { 1, 2, 0, 1, 99, 1, 1, 3 };
-	static const volatile __u64 f[NCASE] = { 0, 0, 0, 1, 0, 2, 0, 0 };
+	static const volatile __u32 ifx[NCASE] = {1, 2, 0, 1, 99, 1, 1, 3};
+	static const volatile __u64 f[NCASE] = {0, 0, 0, 1, 0, 2, 0, 0};
 	__u32 i = next(0);
 
 	return record(0, i, bpf_redirect(ifx[i & 7], f[i & 7]));
@@ -94,8 +94,8 @@ int redirect_devmap(struct xdp_md *ctx)
 {
 	__u32 i = next(1);
 
-	return record(1, i, bpf_redirect_map(&tx_ports, keys[i & 7],
-					     flags[i & 7]));
+	return record(1, i,
+		      bpf_redirect_map(&tx_ports, keys[i & 7], flags[i & 7]));
 }
 
 SEC("xdp")
@@ -103,8 +103,9 @@ int redirect_devmap_hash(struct xdp_md *ctx)
 {
 	__u32 i = next(2);
 
-	return record(2, i, bpf_redirect_map(&tx_ports_hash, keys[i & 7],
-					     flags[i & 7]));
+	return record(
+		2, i,
+		bpf_redirect_map(&tx_ports_hash, keys[i & 7], flags[i & 7]));
 }
 
 SEC("xdp")
@@ -112,8 +113,9 @@ int redirect_xsk(struct xdp_md *ctx)
 {
 	__u32 i = next(3);
 
-	return record(3, i, bpf_redirect_map(&xsks, ctx->rx_queue_index + keys[i & 7],
-					     flags[i & 7]));
+	return record(3, i,
+		      bpf_redirect_map(&xsks, ctx->rx_queue_index + keys[i & 7],
+				       flags[i & 7]));
 }
 
 SEC("xdp")
@@ -121,8 +123,8 @@ int redirect_cpu(struct xdp_md *ctx)
 {
 	__u32 i = next(4);
 
-	return record(4, i, bpf_redirect_map(&cpus, keys[i & 7] & 1,
-					     flags[i & 7]));
+	return record(4, i,
+		      bpf_redirect_map(&cpus, keys[i & 7] & 1, flags[i & 7]));
 }
 
 char _license[] SEC("license") = "Dual MIT/GPL";

@@ -54,12 +54,12 @@ int ring(struct xdp_md *ctx)
 	__u8 *data = (void *)(long)ctx->data;
 	__u8 *end = (void *)(long)ctx->data_end;
 	__u32 len = ctx->data_end - ctx->data, zero = 0, v;
-	struct rec r = { .len = len }, *rp;
+	struct rec r = {.len = len}, *rp;
 	__s64 *seq = bpf_map_lookup_elem(&stats, &zero);
 
 	if (!seq)
 		return XDP_ABORTED;
-	r.seq = (__u32)++*seq;
+	r.seq = (__u32)++ * seq;
 	if (data + 16 <= end)
 		__builtin_memcpy(r.head, data, 16);
 	stat(1, bpf_ringbuf_output(&events, &r, sizeof(r), 0));
