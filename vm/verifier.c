@@ -1507,8 +1507,9 @@ static int check_packet_access(struct env *e, unsigned int regno,
 	}
 	if (off < 0 || (!size && !zero_ok) || off + size > r->range ||
 	    r->umax > MAX_PACKET_OFF || r->umax + off > MAX_PACKET_OFF) {
+		/* The kernel prints the access offset in both places. */
 		verbose(e, "invalid access to packet, off=%d size=%d, R%u(id=%u,off=%d,r=%d)\n",
-			off, size, regno, r->id, r->off, r->range);
+			off, size, regno, r->id, off, r->range);
 		verbose(e, "R%u offset is outside of the packet\n", regno);
 		return -EACCES;
 	}
