@@ -75,7 +75,7 @@ TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 .PHONY: all check deps check-deps demo demo-lb bench bench-verify bench-xdp fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
-	check-soundness soundness-kernel abi-baseline format check-tools
+	check-soundness soundness-kernel abi-baseline format check-tools check-kernel
 
 all: $(SO) $(B)/libuebpf.so $(A) $(PC) $(PLUGIN) $(RUNNER) $(B)/examples/checksum \
 	$(PROG_OBJS) $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic
@@ -184,7 +184,7 @@ check-deps:
 
 CHECK_SUITES := check-symbols check-man check-abi check-install check-unit \
 	check-tools check-conformance check-verifier check-sanitize check-stress \
-	check-soundness check-fuzz
+	check-soundness check-kernel check-fuzz
 
 # Every suite runs even when one fails; the last line counts them.
 check: check-deps
@@ -543,3 +543,20 @@ format:
 
 clean:
 	rm -rf $(B)
+
+# ---- kernel differential tests ----------------------------------------------
+
+# Every XDP program of every object in $(B)/progs through BPF_PROG_TEST_RUN
+# and through libuebpf, packet by packet (tests/kernel/README.md).  Skips
+# with a reason without root/CAP_BPF.
+KDIFF := $(B)/tests/kdiff
+KDIFF_ARGS ?=
+$(KDIFF): tests/kernel/kdiff.c tests/kernel/packets.c tests/kernel/packets.h \
+		$(XDP_LB_CP) $(XDP_LB_HDRS) $(A) include/uebpf.h $(wildcard include/uebpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/progs -o $@ tests/kernel/kdiff.c \
+		tests/kernel/packets.c $(XDP_LB_CP) $(A) $(LDLIBS_LIB)
+
+check-kernel: $(KDIFF) $(PROG_OBJS)
+	@$(KDIFF) $(KDIFF_ARGS) $(PROG_OBJS); rc=$$?; \
+	if [ $$rc = 77 ]; then rc=0; fi; exit $$rc
