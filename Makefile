@@ -228,7 +228,8 @@ $(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
-check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS)
+check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS) \
+		$(B)/examples/xdp_lb_traffic
 	B=$(B) bash tests/tools/test_uebpf.sh
 
 # The conformance files again, through a plugin built with ASan and UBSan.
@@ -429,7 +430,7 @@ LB_DEMO := $(B)/demo
 LB_OBJ := $(B)/progs/xdp_lb.o
 LB_FRAMES ?= 10000
 DEMO_OUT ?= out.pcap
-demo-lb: $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
+demo-lb: $(TOOL) $(B)/examples/xdp_lb_traffic $(LB_OBJ)
 	@mkdir -p $(LB_DEMO)
 	@echo "== xdp_lb: a load balancer (IPIP, IPv6, GUE encapsulation; per-CPU LRU flows; Maglev ring)"
 	$(B)/examples/xdp_lb_traffic -n $(LB_FRAMES) -s 1 $(LB_DEMO)/in.pcap

@@ -406,9 +406,12 @@ static int dump_fn(struct map_ctx *c, bool several)
 		plain_btf_end(true);
 	if (several && opts.json)
 		jsonw_end_object();
-	if (!opts.json)
+	/* bpftool prints no count after BTF-formatted entries. */
+	if (!opts.json && !c->formatted)
 		printf("Found %u element%s\n%s", n, n != 1 ? "s" : "",
 		       several ? "\n" : "");
+	else if (!opts.json && several)
+		printf("\n");
 out:
 	free(key);
 	free(next);
