@@ -86,7 +86,8 @@ static void fix_datasecs(struct btf *btf, const char *path)
 		goto out;
 	for (id = 1; id < n; id++) {
 		/* Ours to patch: btf__parse_elf() gave this process a copy. */
-		struct btf_type *t = (struct btf_type *)btf__type_by_id(btf, id);
+		struct btf_type *t =
+			(struct btf_type *)btf__type_by_id(btf, id);
 		const char *sec = btf__name_by_offset(btf, t->name_off);
 		struct btf_var_secinfo *vs;
 		size_t secndx = 0;
@@ -111,9 +112,11 @@ static void fix_datasecs(struct btf *btf, const char *path)
 			continue;
 		vs = btf_var_secinfos(t);
 		for (i = 0; i < btf_vlen(t); i++) {
-			const struct btf_type *v = btf__type_by_id(btf, vs[i].type);
+			const struct btf_type *v =
+				btf__type_by_id(btf, vs[i].type);
 			const char *vname =
-				v ? btf__name_by_offset(btf, v->name_off) : NULL;
+				v ? btf__name_by_offset(btf, v->name_off)
+				  : NULL;
 
 			for (j = 0; vname && j < nsyms; j++) {
 				GElf_Sym sym;
@@ -189,10 +192,8 @@ static bool takes_btf(enum bpf_map_type type)
 	case BPF_MAP_TYPE_QUEUE:
 	case BPF_MAP_TYPE_STACK:
 	case BPF_MAP_TYPE_PROG_ARRAY:
-	case BPF_MAP_TYPE_RINGBUF:
-		return false;
-	default:
-		return true;
+	case BPF_MAP_TYPE_RINGBUF: return false;
+	default: return true;
 	}
 }
 
@@ -256,7 +257,8 @@ int tool_map_btf(const struct btf *btf, const char *name,
 	return 0;
 }
 
-/* ---- the printer ---------------------------------------------------------- */
+/* ---- the printer ----------------------------------------------------------
+ */
 
 struct dumper {
 	const struct btf *btf;
@@ -271,8 +273,8 @@ static void put_hex128(const struct dumper *d, uint64_t hi, uint64_t lo)
 		snprintf(s, sizeof(s), "%s0x%" PRIx64 "%016" PRIx64 "%s",
 			 d->plain ? "" : "\"", hi, lo, d->plain ? "" : "\"");
 	else
-		snprintf(s, sizeof(s), "%s0x%" PRIx64 "%s", d->plain ? "" : "\"",
-			 lo, d->plain ? "" : "\"");
+		snprintf(s, sizeof(s), "%s0x%" PRIx64 "%s",
+			 d->plain ? "" : "\"", lo, d->plain ? "" : "\"");
 	jsonw_raw(s);
 }
 
@@ -307,8 +309,9 @@ static void put_int(const struct dumper *d, const struct btf_type *t,
 	char s[32];
 
 	bit_off += BTF_INT_OFFSET(info);
-	if (bit_off || bits % 8 || (bits != 8 && bits != 16 && bits != 32 &&
-				    bits != 64 && bits != 128)) {
+	if (bit_off || bits % 8 ||
+	    (bits != 8 && bits != 16 && bits != 32 && bits != 64 &&
+	     bits != 128)) {
 		put_bits(d, data, bit_off, bits);
 		return;
 	}
@@ -333,7 +336,7 @@ static void put_int(const struct dumper *d, const struct btf_type *t,
 			snprintf(s, sizeof(s), "\"\\u00%02" PRIx64 "\"", u);
 		jsonw_raw(s);
 	} else if (enc & BTF_INT_SIGNED) {
-		int64_t v = bits == 64   ? (int64_t)u
+		int64_t v = bits == 64	 ? (int64_t)u
 			    : bits == 32 ? (int32_t)u
 			    : bits == 16 ? (int16_t)u
 					 : (int8_t)u;
@@ -474,18 +477,12 @@ static int dump_type(const struct dumper *d, uint32_t id, unsigned int bit_off,
 		return 0;
 	}
 	switch (btf_kind(t)) {
-	case BTF_KIND_INT:
-		put_int(d, t, bit_off, data);
-		return 0;
+	case BTF_KIND_INT: put_int(d, t, bit_off, data); return 0;
 	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return dump_struct(d, t, data, depth);
-	case BTF_KIND_ARRAY:
-		return dump_array(d, t, data, depth);
+	case BTF_KIND_UNION: return dump_struct(d, t, data, depth);
+	case BTF_KIND_ARRAY: return dump_array(d, t, data, depth);
 	case BTF_KIND_ENUM:
-	case BTF_KIND_ENUM64:
-		dump_enum(d, t, data);
-		return 0;
+	case BTF_KIND_ENUM64: dump_enum(d, t, data); return 0;
 	case BTF_KIND_PTR:
 		memcpy(&u, data, 8);
 		if (d->plain) {
@@ -548,7 +545,8 @@ int tool_btf_dump(const struct btf *btf, uint32_t type_id, const void *data,
 	return dump_type(&d, type_id, 0, data, 0);
 }
 
-/* ---- per-CPU sums ---------------------------------------------------------- */
+/* ---- per-CPU sums ----------------------------------------------------------
+ */
 
 static void sum_type(const struct btf *btf, uint32_t id, uint8_t *dst,
 		     const uint8_t *src, int depth)
@@ -568,7 +566,8 @@ static void sum_type(const struct btf *btf, uint32_t id, uint8_t *dst,
 		unsigned int bits = BTF_INT_BITS(info);
 		uint64_t a = 0, b = 0;
 
-		if (BTF_INT_OFFSET(info) || btf_int_encoding(t) & BTF_INT_BOOL ||
+		if (BTF_INT_OFFSET(info) ||
+		    btf_int_encoding(t) & BTF_INT_BOOL ||
 		    btf_int_encoding(t) & BTF_INT_CHAR ||
 		    (bits != 8 && bits != 16 && bits != 32 && bits != 64))
 			return;

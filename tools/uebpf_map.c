@@ -70,10 +70,10 @@ static int map_ctx_init(struct map_ctx *c, struct uebpf_object *obj,
 	c->sum = NULL;
 	if (!opts.hex) {
 		c->btf = tool_object_btf(obj);
-		c->formatted = c->btf &&
-			       !tool_map_btf(c->btf, c->name, c->type,
-					     c->key_size, c->value_size,
-					     &c->key_id, &c->value_id);
+		c->formatted =
+			c->btf &&
+			!tool_map_btf(c->btf, c->name, c->type, c->key_size,
+				      c->value_size, &c->key_id, &c->value_id);
 	}
 	if (c->formatted && is_per_cpu(c->type) && opts.percpu == PERCPU_SUM) {
 		c->sum = calloc(1, c->value_size + 1);
@@ -215,8 +215,7 @@ static int for_maps(int argc, char **argv, map_fn fn, const char *usage)
 		if (opts.json)
 			jsonw_start_array();
 		for (om = uebpf_object_next_map(obj, NULL); om && !err;
-		     om = uebpf_object_next_map(obj, om))
-		{
+		     om = uebpf_object_next_map(obj, om)) {
 			err = map_ctx_init(&c, obj, om) ?: fn(&c, true);
 			map_ctx_fini(&c);
 		}
