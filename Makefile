@@ -117,12 +117,14 @@ $(PC): pkgconfig/libuebpf.pc.in Makefile
 $(PLUGIN): tools/conformance_plugin.c $(B)/libuebpf.so include/uebpf.h
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(TOOL_LDFLAGS) -luebpf
 
-# The uebpf command (tools/uebpf_*.c): the public API only, and libpcap.
+# The uebpf command (tools/uebpf_*.c): the public API only, libpcap, and
+# libbpf's BTF API with libelf to read an object's types (uebpf_btf.c).
 $(TOOL): $(TOOL_SRCS) tools/uebpf_tool.h tools/uebpf_pcapio.h $(B)/libuebpf.so include/uebpf.h \
 		$(wildcard include/uebpf/*.h)
-	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libpcap 2>/dev/null) -o $@ \
+	$(CC) $(ALL_CFLAGS) $$(pkg-config --cflags libpcap libbpf libelf 2>/dev/null) -o $@ \
 		$(TOOL_SRCS) $(TOOL_LDFLAGS) -luebpf \
-		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -lm
+		$$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) \
+		$$(pkg-config --libs libbpf libelf 2>/dev/null || echo -lbpf -lelf) -lm
 
 $(RUNNER): tests/conformance/runner.c tests/conformance/asm.c tests/conformance/asm.h
 	@mkdir -p $(B)
@@ -227,7 +229,8 @@ $(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
-check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS)
+check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS) \
+		$(B)/examples/xdp_lb_traffic
 	B=$(B) bash tests/tools/test_uebpf.sh
 
 # The conformance files again, through a plugin built with ASan and UBSan.
@@ -417,33 +420,34 @@ demo: check-deps
 	$(B)/examples/checksum
 	@$(MAKE) --no-print-directory demo-lb
 
-# The load balancer (tests/progs/xdp_lb.bpf.c) over generated traffic:
-# the configuration as `uebpf batch` lines, then in the same batch (so the
-# maps are shared) the run over the pcap and the statistics maps.  Until
-# the uebpf tool is built, examples/xdp_lb does the same from C.
+# The load balancer (tests/progs/xdp_lb.bpf.c) over generated traffic, in
+# one `uebpf batch` so the configuration, the run and the statistics share
+# the maps: the configuration lines (xdp_lb_traffic -b), `uebpf pcap` (the
+# verdict counts and the time per packet, DEMO_OUT written), the
+# statistics maps BTF-formatted with their per-CPU values summed, each
+# labelled by a "#!" comment (xdp_lb_traffic -S), and `prog show` with the
+# run statistics.  DEMO_OUT: out.pcap in the directory make runs in.
 LB_DEMO := $(B)/demo
 LB_OBJ := $(B)/progs/xdp_lb.o
 LB_FRAMES ?= 10000
-demo-lb: $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic $(LB_OBJ)
+DEMO_OUT ?= out.pcap
+demo-lb: $(TOOL) $(B)/examples/xdp_lb_traffic $(LB_OBJ)
 	@mkdir -p $(LB_DEMO)
 	@echo "== xdp_lb: a load balancer (IPIP, IPv6, GUE encapsulation; per-CPU LRU flows; Maglev ring)"
 	$(B)/examples/xdp_lb_traffic -n $(LB_FRAMES) -s 1 $(LB_DEMO)/in.pcap
-	@if [ -x $(B)/uebpf ]; then \
-		$(B)/examples/xdp_lb_traffic -b $(LB_OBJ) > $(LB_DEMO)/xdp_lb.batch && \
-		echo "pcap $(LB_OBJ) name xdp_lb $(LB_DEMO)/in.pcap $(LB_DEMO)/out.pcap" >> $(LB_DEMO)/xdp_lb.batch && \
-		$(B)/examples/xdp_lb_traffic -S $(LB_OBJ) >> $(LB_DEMO)/xdp_lb.batch && \
-		echo "$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch  ($$(wc -l < $(LB_DEMO)/xdp_lb.batch) lines)" && \
-		echo "(the lookups after the run, in order:$$(sed -n 's/^# lb_[a-z_]*\[[0-9]*\] \(.*\)/ \1;/p' \
-			$(LB_DEMO)/xdp_lb.batch | tr -d '\n'))" && \
-		$(B)/uebpf batch file $(LB_DEMO)/xdp_lb.batch; \
-	else \
-		echo "$(B)/examples/xdp_lb -r $(LB_DEMO)/in.pcap -w $(LB_DEMO)/out.pcap $(LB_OBJ)"; \
-		$(B)/examples/xdp_lb -r $(LB_DEMO)/in.pcap -w $(LB_DEMO)/out.pcap $(LB_OBJ); \
-	fi
+	@$(B)/examples/xdp_lb_traffic -b $(LB_OBJ) > $(LB_DEMO)/xdp_lb.batch
+	@{ echo "#! $(LB_FRAMES) frames through xdp_lb (uebpf pcap): verdicts, time per packet"; \
+	   echo "pcap $(LB_OBJ) name xdp_lb $(LB_DEMO)/in.pcap $(DEMO_OUT)"; \
+	   $(B)/examples/xdp_lb_traffic -S $(LB_OBJ); \
+	   echo "#!"; \
+	   echo "#! the program's run statistics (run_time_ns, run_cnt)"; \
+	   echo "prog show $(LB_OBJ) name xdp_lb"; } >> $(LB_DEMO)/xdp_lb.batch
+	@echo "$(B)/uebpf --percpu sum --oneline batch file $(LB_DEMO)/xdp_lb.batch  ($$(wc -l < $(LB_DEMO)/xdp_lb.batch) lines, mostly the Maglev rings)"
+	@$(B)/uebpf --percpu sum --oneline batch file $(LB_DEMO)/xdp_lb.batch
 	@if command -v tcpdump >/dev/null; then \
-		echo "== tcpdump -r $(LB_DEMO)/out.pcap (first frames)"; \
-		tcpdump -nn -r $(LB_DEMO)/out.pcap -c 6 2>/dev/null; \
-	else echo "== $(LB_DEMO)/out.pcap written (tcpdump -r reads it)"; fi
+		echo "== tcpdump -r $(DEMO_OUT) (the first frames out)"; \
+		tcpdump -nn -r $(DEMO_OUT) -c 4 2>/dev/null; \
+	else echo "== $(DEMO_OUT) written (tcpdump -r reads it)"; fi
 
 $(B)/examples/%: examples/%.c $(B)/libuebpf.so include/uebpf.h
 	@mkdir -p $(dir $@)

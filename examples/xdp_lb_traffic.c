@@ -76,18 +76,21 @@ int main(int argc, char **argv)
 		const struct xdp_lb_vip_def *vips;
 		unsigned int i, n;
 
+		/* "#!" lines and labels: uebpf batch prints them, so each
+		 * statistic reads with its name (uebpf(1), BATCH FILES). */
+		printf("#!\n#! lb_stats: every packet in one verdict slot, "
+		       "and the paths it took\n");
 		for (i = 0; i < LB_STAT_MAX; i++)
-			printf("# lb_stats[%u] %s\n"
-			       "map lookup %s name lb_stats key %u 0 0 0\n",
-			       i, lb_stat_names[i], stats_obj, i);
+			printf("map lookup %s name lb_stats key %u 0 0 0"
+			       "  #! %s\n",
+			       stats_obj, i, lb_stat_names[i]);
+		printf("#!\n#! lb_vip_stats: packets and bytes per VIP\n");
 		vips = xdp_lb_demo_vips(&n);
 		for (i = 0; i < n; i++)
-			printf("# lb_vip_stats[%u] %s\n"
-			       "map lookup %s name lb_vip_stats key %u %u 0 "
-			       "0\n",
-			       vips[i].meta.vip_num, vips[i].name, stats_obj,
-			       vips[i].meta.vip_num & 0xff,
-			       vips[i].meta.vip_num >> 8);
+			printf("map lookup %s name lb_vip_stats key %u %u 0 0"
+			       "  #! %s\n",
+			       stats_obj, vips[i].meta.vip_num & 0xff,
+			       vips[i].meta.vip_num >> 8, vips[i].name);
 		return 0;
 	}
 	if (optind != argc - 1)

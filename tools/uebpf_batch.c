@@ -4,7 +4,9 @@
  * them ('#' comments, '\' continues a line, quotes group words), all in
  * this process, so the objects they name are loaded once and their maps
  * keep their state from line to line.  Stops at the first error, which
- * names the line.
+ * names the line.  Two comments print: a line "#! TEXT" prints TEXT, and
+ * "COMMAND #! LABEL" prints LABEL before the command's output.  Program
+ * run statistics are on (prog show reports the runs).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -47,17 +49,36 @@ static int make_args(char *line, char **argv, int max)
 	return argc;
 }
 
-static void strip_comment(char *s)
-{
-	char *c = strchr(s, '#');
+#define LABEL_WIDTH 32
 
-	if (c)
-		*c = '\0';
+/* Cuts the comment off; a "#!" comment's text (trimmed) goes to *label. */
+static void strip_comment(char *s, char **label)
+{
+	char *c = strchr(s, '#'), *e;
+
+	if (!c)
+		return;
+	*c = '\0';
+	if (c[1] != '!')
+		return;
+	c += 2;
+	c += strspn(c, " \t");
+	for (e = c + strlen(c); e > c && strchr(" \t\r\n", e[-1]); e--)
+		;
+	*e = '\0';
+	*label = c;
+}
+
+/* An echo line: "#!" first on the line. */
+static bool echo_line(const char *s)
+{
+	s += strspn(s, " \t");
+	return s[0] == '#' && s[1] == '!';
 }
 
 /* Appends continuation lines while the line ends with a backslash. */
 static int join_continuations(char **buf, size_t *cap, FILE *fp,
-			      unsigned int *lineno)
+			      unsigned int *lineno, char **label, char **lbuf)
 {
 	char *more = NULL;
 	size_t more_cap = 0, len;
@@ -77,7 +98,16 @@ static int join_continuations(char **buf, size_t *cap, FILE *fp,
 			return p_err("missing continuation line");
 		}
 		(*lineno)++;
-		strip_comment(more);
+		{
+			char *l = NULL;
+
+			strip_comment(more, &l);
+			if (l) { /* more is reused: keep a copy */
+				free(*lbuf);
+				*lbuf = strdup(l);
+				*label = *lbuf;
+			}
+		}
 		if (strlen(*buf) + (size_t)n + 2 > *cap) {
 			char *t = realloc(*buf, strlen(*buf) + (size_t)n + 2);
 
@@ -100,7 +130,7 @@ int do_batch(int argc, char **argv)
 	static char *args[MAX_ARGS];
 	unsigned int lineno = 0, done = 0;
 	const char *path;
-	char *buf = NULL;
+	char *buf = NULL, *label, *lbuf = NULL;
 	size_t cap = 0;
 	int n, i, err = 0;
 	FILE *fp;
@@ -124,10 +154,33 @@ int do_batch(int argc, char **argv)
 	if (opts.json)
 		jsonw_start_array();
 	batch_file = strcmp(path, "-") ? path : "<stdin>";
+	/* As the kernel with kernel.bpf_stats_enabled: prog show reports
+	 * the runs of the lines before it. */
+	if (tool_runtime())
+		uebpf_runtime_enable_stats(tool_runtime(), true);
 	while (getline(&buf, &cap, fp) >= 0) {
+		bool echo = echo_line(buf);
+
 		batch_line = ++lineno;
-		strip_comment(buf);
-		err = join_continuations(&buf, &cap, fp, &lineno);
+		label = NULL;
+		strip_comment(buf, &label);
+		if (echo) {
+			if (opts.json) {
+				jsonw_start_object();
+				jsonw_string_field("echo", label);
+				jsonw_end_object();
+			} else {
+				printf("%s\n", label);
+			}
+			continue;
+		}
+		if (label) { /* buf may move: keep a copy */
+			free(lbuf);
+			lbuf = strdup(label);
+			label = lbuf;
+		}
+		err = join_continuations(&buf, &cap, fp, &lineno, &label,
+					 &lbuf);
 		if (err)
 			break;
 		n = make_args(buf, args, MAX_ARGS);
@@ -144,7 +197,11 @@ int do_batch(int argc, char **argv)
 			for (i = 0; i < n; i++)
 				jsonw_string(args[i]);
 			jsonw_end_array();
+			if (label)
+				jsonw_string_field("label", label);
 			jsonw_name("output");
+		} else if (label) {
+			printf("%-*s ", LABEL_WIDTH - 1, label);
 		}
 		err = tool_dispatch(n, args);
 		if (opts.json)
@@ -159,6 +216,7 @@ int do_batch(int argc, char **argv)
 	if (fp != stdin)
 		fclose(fp);
 	free(buf);
+	free(lbuf);
 	if (opts.json)
 		jsonw_end_array();
 	else if (!err)

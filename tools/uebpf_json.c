@@ -16,6 +16,7 @@
 static struct {
 	FILE *f;
 	bool pretty;
+	bool spaced; /* one line, ", " and ": " (uebpf --oneline) */
 	unsigned int depth;
 	bool first[MAX_DEPTH];	/* no element written yet at this depth */
 	bool is_obj[MAX_DEPTH]; /* the container at this depth is an object */
@@ -29,6 +30,12 @@ void jsonw_init(FILE *f, bool pretty)
 	w.f = f;
 	w.pretty = pretty;
 	w.first[0] = true;
+}
+
+void jsonw_init_spaced(FILE *f)
+{
+	jsonw_init(f, false);
+	w.spaced = true;
 }
 
 bool jsonw_active(void)
@@ -61,8 +68,10 @@ static void indent(void)
 		fputs("    ", w.f);
 }
 
-/* Before any value or name: the comma and the indentation. */
-static void sep(void)
+/* Before any value or name: the comma; with -p, a new line and the
+ * indentation before a name only, as bpftool's json_writer (an array's
+ * elements follow each other: "[{", "},{", "[1,2,3"). */
+static void sep_(bool name)
 {
 	if (w.after_name) {
 		w.after_name = false;
@@ -70,12 +79,17 @@ static void sep(void)
 	}
 	if (w.depth == 0 && w.wrote)
 		fputc('\n', w.f); /* a second document: one per line */
-	if (!w.first[w.depth])
-		fputc(',', w.f);
-	if (w.depth)
+	if (w.depth && !w.first[w.depth])
+		fputs(w.spaced ? ", " : ",", w.f);
+	if (w.depth && name)
 		indent();
 	w.first[w.depth] = false;
 	w.wrote = true;
+}
+
+static void sep(void)
+{
+	sep_(false);
 }
 
 static void open_(char c)
@@ -143,9 +157,9 @@ static void quoted(const char *s)
 
 void jsonw_name(const char *name)
 {
-	sep();
+	sep_(true);
 	quoted(name);
-	fputs(w.pretty ? ": " : ":", w.f);
+	fputs(w.pretty || w.spaced ? ": " : ":", w.f);
 	w.after_name = true;
 }
 

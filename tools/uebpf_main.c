@@ -150,11 +150,16 @@ static const char usage_text[] =
 	"       UPDATE_FLAGS := { any | exist | noexist }\n"
 	"       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
 	"                    --interp | --jit | {-h|--help} | {-V|--version} "
-	"}\n"
+	"|\n"
+	"                    --hex | --oneline | --percpu { all | nonzero | "
+	"sum } }\n"
 	"\n"
 	"OBJ is a BPF ELF object file, opened and loaded by libuebpf; in a "
 	"batch\n"
 	"an object is loaded once and shared by every line that names it.\n"
+	"Maps print their keys and values BTF-formatted when the object has "
+	"BTF\n"
+	"(--hex: bytes); in a batch file, '#!TEXT' prints TEXT.\n"
 	"See uebpf(1).\n";
 
 static int do_help(int argc, char **argv)
@@ -227,6 +232,9 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{"interp", no_argument, NULL, 'I'},
 		{"jit", no_argument, NULL, 'J'},
+		{"hex", no_argument, NULL, 'x'},
+		{"oneline", no_argument, NULL, 'o'},
+		{"percpu", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	bool version = false, help = false;
@@ -236,7 +244,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	/* "+": stop at the first non-option, as bpftool's commands take
 	 * arguments that may start with '-' ("-" for stdin). */
-	while ((opt = getopt_long(argc, argv, "+jpdhV", long_opts, NULL)) >=
+	while ((opt = getopt_long(argc, argv, "+:jpdhV", long_opts, NULL)) >=
 	       0) {
 		switch (opt) {
 		case 'p':
@@ -251,6 +259,25 @@ int main(int argc, char **argv)
 		case 'V': version = true; break;
 		case 'I': ret = set_engine("interp"); break;
 		case 'J': ret = set_engine("jit"); break;
+		case 'x': opts.hex = true; break;
+		case 'o': opts.oneline = true; break;
+		case 'c':
+			if (!strcmp(optarg, "all"))
+				opts.percpu = PERCPU_ALL;
+			else if (!strcmp(optarg, "nonzero"))
+				opts.percpu = PERCPU_NONZERO;
+			else if (!strcmp(optarg, "sum"))
+				opts.percpu = PERCPU_SUM;
+			else
+				ret = p_err("--percpu: expected 'all', "
+					    "'nonzero' or 'sum', got '%s'",
+					    optarg);
+			break;
+		case ':':
+			ret = p_err("option '%s' needs an argument; see '%s "
+				    "--help'",
+				    argv[optind - 1], bin_name);
+			break;
 		default:
 			ret = p_err("unrecognized option '%s'; see '%s --help'",
 				    argv[optind - 1], bin_name);

@@ -38,11 +38,17 @@ struct map_ctx {
 	unsigned int nr_cpus; /* value copies: 1, or one per CPU slot */
 	size_t value_step;    /* bytes between copies */
 	size_t value_buf_size;
+	/* BTF-formatted output: the key and value types (0: none). */
+	const struct btf *btf;
+	uint32_t key_id, value_id;
+	bool formatted;
+	uint8_t *sum; /* PERCPU_SUM: the summed value */
 };
 
 static int map_ctx_init(struct map_ctx *c, struct uebpf_object *obj,
 			struct uebpf_object_map *om)
 {
+	memset(c, 0, sizeof(*c));
 	c->obj = obj;
 	c->om = om;
 	c->name = uebpf_object_map_name(om);
@@ -58,7 +64,102 @@ static int map_ctx_init(struct map_ctx *c, struct uebpf_object *obj,
 	c->value_step = is_per_cpu(c->type) ? (c->value_size + 7u) & ~7u
 					    : c->value_size;
 	c->value_buf_size = c->value_step * c->nr_cpus;
+	c->btf = NULL;
+	c->key_id = c->value_id = 0;
+	c->formatted = false;
+	c->sum = NULL;
+	if (!opts.hex) {
+		c->btf = tool_object_btf(obj);
+		c->formatted =
+			c->btf &&
+			!tool_map_btf(c->btf, c->name, c->type, c->key_size,
+				      c->value_size, &c->key_id, &c->value_id);
+	}
+	if (c->formatted && is_per_cpu(c->type) && opts.percpu == PERCPU_SUM) {
+		c->sum = calloc(1, c->value_size + 1);
+		if (!c->sum)
+			return p_err("out of memory");
+	}
 	return 0;
+}
+
+static void map_ctx_fini(struct map_ctx *c)
+{
+	free(c->sum);
+	c->sum = NULL;
+}
+
+/* Whether CPU cpu's copy of a per-CPU value is printed. */
+static bool show_cpu(const struct map_ctx *c, const uint8_t *value,
+		     unsigned int cpu)
+{
+	const uint8_t *v = value + cpu * c->value_step;
+	uint32_t i;
+
+	if (opts.percpu != PERCPU_NONZERO)
+		return true;
+	for (i = 0; i < c->value_size; i++)
+		if (v[i])
+			return true;
+	return false;
+}
+
+/* bpftool's do_dump_btf(): {"key": K, "value": V}, or for a per-CPU map
+ * "values": [{"cpu": N, "value": V}, ...]; --percpu sum: one "value". */
+static void dump_btf_entry(const struct map_ctx *c, const uint8_t *key,
+			   const uint8_t *value, bool plain)
+{
+	unsigned int i;
+
+	jsonw_start_object();
+	if (c->key_id) {
+		jsonw_name("key");
+		tool_btf_dump(c->btf, c->key_id, key, plain);
+	}
+	if (!is_per_cpu(c->type)) {
+		jsonw_name("value");
+		tool_btf_dump(c->btf, c->value_id, value, plain);
+	} else if (c->sum) {
+		tool_btf_sum(c->btf, c->value_id, c->sum, value, c->nr_cpus,
+			     c->value_step, c->value_size);
+		jsonw_name("value");
+		tool_btf_dump(c->btf, c->value_id, c->sum, plain);
+	} else {
+		jsonw_name("values");
+		jsonw_start_array();
+		for (i = 0; i < c->nr_cpus; i++) {
+			if (!show_cpu(c, value, i))
+				continue;
+			jsonw_start_object();
+			jsonw_int_field("cpu", i);
+			jsonw_name("value");
+			tool_btf_dump(c->btf, c->value_id,
+				      value + i * c->value_step, plain);
+			jsonw_end_object();
+		}
+		jsonw_end_array();
+	}
+	jsonw_end_object();
+}
+
+/* Plain output with BTF goes through the JSON writer, as bpftool's
+ * btf_wtr: pretty, or one entry per line with --oneline. */
+static void plain_btf_begin(bool array)
+{
+	if (opts.oneline) {
+		jsonw_init_spaced(stdout);
+		return;
+	}
+	jsonw_init(stdout, true);
+	if (array)
+		jsonw_start_array();
+}
+
+static void plain_btf_end(bool array)
+{
+	if (array && !opts.oneline)
+		jsonw_end_array();
+	jsonw_finish();
 }
 
 /* ---- show ------------------------------------------------------------ */
@@ -114,8 +215,10 @@ static int for_maps(int argc, char **argv, map_fn fn, const char *usage)
 		if (opts.json)
 			jsonw_start_array();
 		for (om = uebpf_object_next_map(obj, NULL); om && !err;
-		     om = uebpf_object_next_map(obj, om))
+		     om = uebpf_object_next_map(obj, om)) {
 			err = map_ctx_init(&c, obj, om) ?: fn(&c, true);
+			map_ctx_fini(&c);
+		}
 		if (opts.json)
 			jsonw_end_array();
 		return err;
@@ -126,7 +229,9 @@ static int for_maps(int argc, char **argv, map_fn fn, const char *usage)
 	if (argc)
 		return p_err("unexpected argument '%s'; usage: %s", argv[0],
 			     usage);
-	return map_ctx_init(&c, obj, om) ?: fn(&c, false);
+	err = map_ctx_init(&c, obj, om) ?: fn(&c, false);
+	map_ctx_fini(&c);
+	return err;
 }
 
 static int show_fn(struct map_ctx *c, bool several)
@@ -171,6 +276,8 @@ static void print_entry_plain(const struct map_ctx *c, const uint8_t *key,
 		printf("\n");
 	}
 	for (i = 0; i < c->nr_cpus && c->value_size; i++) {
+		if (!show_cpu(c, value, i))
+			continue;
 		printf("value (CPU %02u):%c", i,
 		       c->value_size > 16 ? '\n' : ' ');
 		fprint_hex(stdout, value + i * c->value_step, c->value_size,
@@ -194,6 +301,8 @@ static void print_entry_json(const struct map_ctx *c, const uint8_t *key,
 		jsonw_name("values");
 		jsonw_start_array();
 		for (i = 0; i < c->nr_cpus; i++) {
+			if (!show_cpu(c, value, i))
+				continue;
 			jsonw_start_object();
 			jsonw_uint_field("cpu", i);
 			jsonw_name("value");
@@ -203,6 +312,10 @@ static void print_entry_json(const struct map_ctx *c, const uint8_t *key,
 		}
 		jsonw_end_array();
 	}
+	if (c->formatted) {
+		jsonw_name("formatted");
+		dump_btf_entry(c, key, value, false);
+	}
 	jsonw_end_object();
 }
 
@@ -211,6 +324,8 @@ static void print_entry(const struct map_ctx *c, const uint8_t *key,
 {
 	if (opts.json)
 		print_entry_json(c, key, value);
+	else if (c->formatted)
+		dump_btf_entry(c, key, value, true);
 	else
 		print_entry_plain(c, key, value);
 }
@@ -220,10 +335,13 @@ static void print_entry(const struct map_ctx *c, const uint8_t *key,
 static void print_entry_error(const struct map_ctx *c, const uint8_t *key,
 			      int err)
 {
-	if (opts.json) {
+	if (opts.json || c->formatted) {
 		jsonw_start_object();
 		jsonw_name("key");
-		jsonw_hex_bytes(key, c->key_size);
+		if (opts.json || !c->key_id)
+			jsonw_hex_bytes(key, c->key_size);
+		else
+			tool_btf_dump(c->btf, c->key_id, key, true);
 		jsonw_name("value");
 		jsonw_start_object();
 		jsonw_string_field("error", strerror(err));
@@ -257,6 +375,8 @@ static int dump_fn(struct map_ctx *c, bool several)
 	}
 	if (opts.json)
 		jsonw_start_array();
+	else if (c->formatted)
+		plain_btf_begin(true);
 	for (;;) {
 		e = uebpf_map_get_next_key(c->map, prev, next);
 		if (e == -ENOENT)
@@ -281,11 +401,16 @@ static int dump_fn(struct map_ctx *c, bool several)
 	}
 	if (opts.json)
 		jsonw_end_array();
+	else if (c->formatted)
+		plain_btf_end(true);
 	if (several && opts.json)
 		jsonw_end_object();
-	if (!opts.json)
+	/* bpftool prints no count after BTF-formatted entries. */
+	if (!opts.json && !c->formatted)
 		printf("Found %u element%s\n%s", n, n != 1 ? "s" : "",
 		       several ? "\n" : "");
+	else if (!opts.json && several)
+		printf("\n");
 out:
 	free(key);
 	free(next);
@@ -504,6 +629,7 @@ static int with_elem(int argc, char **argv, bool want_value, bool key_opt,
 	}
 	free(e.key);
 	free(e.value);
+	map_ctx_fini(&c);
 	return err;
 }
 
@@ -525,6 +651,12 @@ static int lookup_fn(struct map_ctx *c, struct elem_args *e)
 	}
 	if (err)
 		return p_err("lookup failed: %s", strerror(-err));
+	if (!opts.json && c->formatted) {
+		plain_btf_begin(false);
+		print_entry(c, e->key, e->value);
+		plain_btf_end(false);
+		return 0;
+	}
 	print_entry(c, e->key, e->value);
 	return 0;
 }

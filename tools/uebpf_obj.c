@@ -19,6 +19,8 @@ struct tool_obj {
 	char *path; /* as resolved by realpath(), the cache key */
 	struct uebpf_object *obj;
 	char *log;
+	struct btf *btf;
+	bool btf_read;
 };
 
 static struct uebpf_runtime *rt;
@@ -63,6 +65,7 @@ void tool_objects_free(void)
 		uebpf_object_close(objs[i].obj);
 		free(objs[i].path);
 		free(objs[i].log);
+		tool_btf_free(objs[i].btf);
 	}
 	free(objs);
 	objs = NULL;
@@ -169,6 +172,7 @@ struct uebpf_object *tool_object(const char *arg)
 	}
 	objs = t;
 	t = &objs[nr_objs];
+	memset(t, 0, sizeof(*t));
 	t->obj = load(arg, real, &t->log);
 	if (!t->obj)
 		return NULL;
@@ -191,6 +195,22 @@ found:
 		last_arg = last_buf;
 	}
 	return objs[i].obj;
+}
+
+const struct btf *tool_object_btf(struct uebpf_object *obj)
+{
+	size_t i;
+
+	for (i = 0; i < nr_objs; i++) {
+		if (objs[i].obj != obj)
+			continue;
+		if (!objs[i].btf_read) {
+			objs[i].btf = tool_btf_load(objs[i].path);
+			objs[i].btf_read = true;
+		}
+		return objs[i].btf;
+	}
+	return NULL;
 }
 
 /* "name NAME" if it comes next. */

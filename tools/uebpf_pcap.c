@@ -327,6 +327,7 @@ int do_pcap(int argc, char **argv)
 	prog = prog_handle(p);
 	if (!prog)
 		return -1;
+	uebpf_runtime_enable_stats(tool_runtime(), true);
 	if (uebpf_prog_type(prog) != BPF_PROG_TYPE_XDP)
 		return p_err(
 			"program '%s' is of type %s: pcap runs XDP programs",

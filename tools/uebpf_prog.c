@@ -58,16 +58,21 @@ static size_t prog_map_ids(const struct uebpf_object_prog *p, uint32_t *ids,
 	return nr;
 }
 
-/* Run statistics: uebpf_prog_get_stats() is declared in uebpf/xdp.h but
- * not implemented in this branch yet.  STATS: once it is, call
- * uebpf_runtime_enable_stats(tool_runtime(), true) in tool_runtime() and
- * fill *cnt / *ns here from uebpf_prog_get_stats(). */
+/* Run statistics (uebpf_prog_get_stats()): counted while the runtime's
+ * stats are on, as the kernel's with kernel.bpf_stats_enabled; prog run,
+ * pcap and batch turn them on.  Shown once the program has run, as
+ * bpftool shows them when run_time_ns is not 0. */
 static bool prog_stats(const struct uebpf_prog *prog, uint64_t *cnt,
 		       uint64_t *ns)
 {
-	(void)prog;
+	UEBPF_OPTS(uebpf_prog_stats, st);
+
 	*cnt = *ns = 0;
-	return false;
+	if (uebpf_prog_get_stats(prog, &st))
+		return false;
+	*cnt = st.run_cnt;
+	*ns = st.run_time_ns;
+	return st.run_cnt || st.run_time_ns;
 }
 
 static void show_one(struct uebpf_object *obj, struct uebpf_object_prog *p)
@@ -566,6 +571,7 @@ static int do_run(int argc, char **argv)
 	prog = prog_handle(p);
 	if (!prog)
 		return -1;
+	uebpf_runtime_enable_stats(tool_runtime(), true);
 	if (uebpf_prog_type(prog) != BPF_PROG_TYPE_XDP)
 		return p_err("program '%s' is of type %s: prog run runs XDP "
 			     "programs",

@@ -22,10 +22,20 @@ enum tool_engine {
 	/* ENGINE_JIT: accepted once the library has a JIT (--jit). */
 };
 
+/* Per-CPU values in map output (--percpu). */
+enum percpu_mode {
+	PERCPU_ALL,	/* one value per CPU, as bpftool */
+	PERCPU_NONZERO, /* only the CPUs whose value is not all zero */
+	PERCPU_SUM,	/* one value: integer fields summed (needs BTF) */
+};
+
 struct tool_opts {
 	bool json;
 	bool pretty;
-	bool debug; /* -d: the full verifier log of every load */
+	bool debug;   /* -d: the full verifier log of every load */
+	bool hex;     /* --hex: keys and values in hex even with BTF */
+	bool oneline; /* --oneline: a formatted entry per line */
+	enum percpu_mode percpu;
 	enum tool_engine engine;
 };
 
@@ -84,6 +94,27 @@ struct uebpf_runtime *tool_runtime(void);
  * printing why. */
 struct uebpf_object *tool_object(const char *path);
 void tool_objects_free(void);
+/* The object's BTF (read once from its file), NULL when it has none. */
+const struct btf *tool_object_btf(struct uebpf_object *obj);
+
+/* ---- BTF (uebpf_btf.c) ------------------------------------------------- */
+
+struct btf;
+struct btf *tool_btf_load(const char *path);
+void tool_btf_free(struct btf *btf);
+/* The BTF types of a map's key and value, as libbpf gives them to the
+ * kernel: 0 and -ENOENT when the map has none (then it prints in hex). */
+int tool_map_btf(const struct btf *btf, const char *name,
+		 enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
+		 uint32_t *key_id, uint32_t *value_id);
+/* Writes the value of type type_id at data through the JSON writer, in
+ * bpftool's btf_dumper shape; plain: bpftool's is_plain_text. */
+int tool_btf_dump(const struct btf *btf, uint32_t type_id, const void *data,
+		  bool plain);
+/* dst: CPU 0's value with the integer fields of the other CPUs' added. */
+void tool_btf_sum(const struct btf *btf, uint32_t type_id, void *dst,
+		  const void *values, unsigned int nr_cpus, size_t step,
+		  size_t size);
 
 /* Parses "OBJ [name NAME]" at *argv: the program called NAME, or the
  * object's only/first program.  Moves argc/argv past what it used. */
@@ -103,6 +134,8 @@ const char *map_type_str(enum bpf_map_type type, char *buf, size_t n);
 /* ---- JSON writer ------------------------------------------------------ */
 
 void jsonw_init(FILE *f, bool pretty);
+/* One line, with a space after ',' and ':' (the plain --oneline output). */
+void jsonw_init_spaced(FILE *f);
 void jsonw_finish(void);
 void jsonw_start_object(void);
 void jsonw_end_object(void);

@@ -200,7 +200,7 @@ has "map show" "percpu_array  name pcpu"
 has "map show" "array_of_maps  name outer"
 expect_json "map show -j" $U -j map show $M name config
 has "map show -j" '"type":"array","name":"config","flags":0,"bytes_key":4,"bytes_value":4,"max_entries":4'
-expect_ok "map dump array" $U map dump $M name config
+expect_ok "map dump array" $U --hex map dump $M name config
 has "map dump array" "^key: 00 00 00 00  value: 00 00 00 00$"
 has "map dump array" "^Found 4 elements$"
 expect_ok "map dump all" $U map dump $M
@@ -208,7 +208,7 @@ has "map dump all" "name counters"
 expect_json "map dump -j" $U -j map dump $M name pcpu
 has "map dump -j" '"values":\[\{"cpu":0,"value":\["0x00",'
 expect_ok "map update" $U map update $M name config key 1 0 0 0 value hex ff 0x1 2 3
-expect_ok "map lookup" $U map lookup $M name config key 1 0 0 0
+expect_ok "map lookup" $U --hex map lookup $M name config key 1 0 0 0
 has "map lookup" "^key: 01 00 00 00  value: 00 00 00 00$" # a new process: a new object
 expect_err "lookup missing" "" $U map lookup $M name counters key 9 0 0 0
 has "lookup missing" "^Not found$"
@@ -246,7 +246,7 @@ map dump $M name pcpu
 map delete $M name counters key 10 0 0 0
 map dump $M name counters
 EOF
-expect_ok "batch" $U batch file "$T/batch.txt"
+expect_ok "batch" $U --hex batch file "$T/batch.txt"
 has "batch" "^Return value: 1, duration: [0-9]+ns$"
 has "batch" "^key: 00 00 00 00  value: 01 00 00 00 00 00 00 00$"
 has "batch" "^key: 0a 00 00 00  value: 05 00 00 00 00 00 00 00$"
@@ -298,6 +298,112 @@ expect_err "pcap unwritable" "can't write pcap file $T/none/out.pcap" $U pcap $R
 printf 'pcap %s name classify %s\nprog show %s name classify\n' $R "$T/in.pcap" $R >"$T/b6.txt"
 expect_ok "pcap in batch" $U batch file "$T/b6.txt"
 has "pcap in batch" "^packets 41 "
+
+# ---- BTF-formatted maps ----------------------------------------------------------------
+# tool_btf.o: a hash of struct tool_key -> struct tool_rec (every kind the
+# formatter prints), a per-CPU struct counter, global data.  The value
+# bytes below spell: big 0x1122334455667788, u32 123456, s16 -2, s8 -123,
+# name "abc", color GREEN (5), bitfields low 5 / high 21 (0xad), pad,
+# ports 80 443, un.word 0x12345678, inner 1 2.
+BO=$P/tool_btf.o
+KEY="key 1 0 0 0 0x50 0 6 0"
+VAL="value hex 88 77 66 55 44 33 22 11 40 e2 01 00 fe ff 85 61 62 63 0 0 0 0 0 0 5 0 0 0 ad 0 0 0 50 0 bb 01 78 56 34 12 1 0 0 0 2 0 0 0"
+printf 'map update %s name recs %s %s\nmap lookup %s name recs %s\n' $BO "$KEY" "$VAL" $BO "$KEY" >"$T/btf1.txt"
+expect_ok "btf lookup" $U batch file "$T/btf1.txt"
+has "btf lookup" '^    "key": \{$'
+has "btf lookup" '^        "port": 80,$'
+has "btf lookup" '^        "big": 1234605616436508552,$'
+has "btf lookup" '^        "s16": -2,$'
+has "btf lookup" '^        "s8": -123,$'
+has "btf lookup" '^        "name": "abc",$'
+has "btf lookup" '^        "color": "GREEN",$'
+has "btf lookup" '^        "low": 0x5,$'
+has "btf lookup" '^        "high": 0x15,$'
+has "btf lookup" '^        "ports": \[80,443$'
+has "btf lookup" '^            "word": 305419896,$'
+has "btf lookup" '^            "b": 2$'
+expect_json "btf lookup -j" $U -j batch file "$T/btf1.txt"
+has "btf lookup -j" '"formatted":\{"key":\{"id":1,"port":80,"proto":6,"pad":0\},"value":\{"big":1234605616436508552,.*"low":"0x5","high":"0x15",'
+has "btf lookup -j" '"value":\["0x88","0x77",'
+expect_json "btf lookup -p" $U -p batch file "$T/btf1.txt"
+expect_ok "btf --hex" $U --hex batch file "$T/btf1.txt"
+has "btf --hex" "^88 77 66 55 44 33 22 11  40 e2 01 00 fe ff 85 61$"
+expect_ok "btf --oneline" $U --oneline batch file "$T/btf1.txt"
+has "btf --oneline" '^\{"key": \{"id": 1, "port": 80, "proto": 6, "pad": 0\}, "value": \{"big": 1234605616436508552, '
+expect_ok "btf global data" $U map dump $BO name tool_btf.rodata
+has "btf global data" '"\.rodata": \[\{$'
+has "btf global data" '"verdict": 2$'
+expect_ok "legacy maps: hex" $U map dump $P/legacy_maps.o
+has "legacy maps: hex" "^value \(CPU 00\): 00 00 00 00 00 00 00 00$"
+expect_err "--percpu bad" "--percpu: expected 'all', 'nonzero' or 'sum', got 'most'" $U --percpu most map show $BO
+expect_err "--percpu missing" "option '--percpu' needs an argument" $U --percpu
+
+# Per-CPU: three runs on one CPU slot; packets and bytes per CPU, only
+# the CPUs that counted, and summed.
+plen=$(stat -c %s "$pkt")
+printf 'prog run %s data_in %s\nprog run %s data_in %s repeat 2\nmap lookup %s name pcnt key 0 0 0 0\nprog show %s\n' \
+	$BO "$pkt" $BO "$pkt" $BO $BO >"$T/btf2.txt"
+expect_ok "btf percpu" $U batch file "$T/btf2.txt"
+has "btf percpu" '^    "values": \[\{$'
+ncpu=$(grep -c '"cpu": ' "$T/out")
+[ "$ncpu" -ge 1 ] && ok || bad "btf percpu: no CPU values: $(cat "$T/out")"
+expect_ok "btf percpu nonzero" $U --percpu nonzero batch file "$T/btf2.txt"
+[ "$(grep -c '"cpu": ' "$T/out")" = 1 ] && ok || bad "percpu nonzero: $(cat "$T/out")"
+has "btf percpu nonzero" "^                \"packets\": 3,$"
+has "btf percpu nonzero" "^                \"bytes\": $((3 * plen))$"
+expect_ok "btf percpu sum" $U --percpu sum --oneline batch file "$T/btf2.txt"
+has "btf percpu sum" "^\{\"key\": 0, \"value\": \{\"packets\": 3, \"bytes\": $((3 * plen))\}\}$"
+# ---- run statistics in prog show --------------------------------------------------------
+has "prog show stats" "^[0-9]+: xdp  name count  section xdp  gpl run_time_ns [1-9][0-9]* run_cnt 3$"
+expect_json "btf percpu -j" $U -j --percpu sum batch file "$T/btf2.txt"
+has "btf percpu -j" "\"formatted\":\{\"key\":0,\"value\":\{\"packets\":3,\"bytes\":$((3 * plen))\}\}"
+expect_json "prog show stats -j" $U -j batch file "$T/btf2.txt"
+has "prog show stats -j" '"run_time_ns":[1-9][0-9]*,"run_cnt":3,'
+expect_ok "prog show no runs" $U prog show $BO
+if grep -q run_cnt "$T/out"; then bad "prog show: run_cnt before any run: $(cat "$T/out")"; else ok; fi
+printf 'pcap %s name classify %s\nprog show %s name classify\n' $R "$T/in.pcap" $R >"$T/b7.txt"
+expect_ok "pcap stats" $U batch file "$T/b7.txt"
+has "pcap stats" "run_cnt 41$"
+
+# ---- batch: #! echo lines and labels ------------------------------------------------------
+printf '#! == the counters\nmap lookup %s name pcnt key 0 0 0 0   #! slot zero\n  #!\n# a comment\n' $BO >"$T/b8.txt"
+expect_ok "batch echo" $U --oneline --percpu sum batch file "$T/b8.txt"
+has "batch echo" "^== the counters$"
+has "batch echo" '^slot zero                       \{"key": 0, "value": \{"packets": 0, "bytes": 0\}\}$'
+[ "$(grep -c '^$' "$T/out")" = 1 ] && ok || bad "batch echo: '#!' alone should print an empty line: $(cat "$T/out")"
+has "batch echo" "^processed 1 commands$"
+expect_json "batch echo -j" $U -j batch file "$T/b8.txt"
+has "batch echo -j" '\{"echo":"== the counters"\},\{"command":\["map","lookup",.*\],"label":"slot zero","output":'
+
+# ---- make demo: the load balancer through uebpf batch, out.pcap ---------------------
+# The demo-lb recipe into this test's directory; its numbers checked
+# against each other: each packet in exactly one verdict slot of lb_stats
+# (pass_*, drop_*, tx_*), as many as uebpf pcap counted per verdict, as
+# many runs in prog show, and tcpdump reads the packets written.
+run ${MAKE:-make} -s --no-print-directory demo-lb B="$B" LB_DEMO="$T/demo" DEMO_OUT="$T/demo-out.pcap"
+if [ $rc != 0 ]; then
+	bad "make demo-lb: status $rc: $(tail -c 600 "$T/err")"
+else
+	ok
+	cp "$T/out" "$T/demo.txt"
+	verdict() { sed -n "s/^  XDP_$1 *\([0-9]*\)$/\1/p" "$T/demo.txt"; }
+	slots() { grep -E "^$1" "$T/demo.txt" | sed -n 's/.*"packets": \([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }'; }
+	frames=$(sed -n 's/^packets \([0-9]*\) .*/\1/p' "$T/demo.txt")
+	[ -n "$frames" ] && [ "$frames" -gt 0 ] && ok || bad "demo: no packet count: $(head -c 600 "$T/demo.txt")"
+	[ "$(slots 'pass_')" = "$(verdict PASS)" ] && ok || bad "demo: pass_* slots $(slots 'pass_') != XDP_PASS $(verdict PASS)"
+	[ "$(slots 'drop_')" = "$(verdict DROP)" ] && ok || bad "demo: drop_* slots $(slots 'drop_') != XDP_DROP $(verdict DROP)"
+	[ "$(slots 'tx_')" = "$(verdict TX)" ] && ok || bad "demo: tx_* slots $(slots 'tx_') != XDP_TX $(verdict TX)"
+	grep -qE "name xdp_lb .* run_cnt $frames$" "$T/demo.txt" && ok || bad "demo: prog show has no run_cnt $frames"
+	grep -qE "^[0-9.]+ ns per packet" "$T/demo.txt" && ok || bad "demo: no time per packet"
+	[ "$(wc -l <"$T/demo.txt")" -le 60 ] && ok || bad "demo: $(wc -l <"$T/demo.txt") lines, more than a screen"
+	written=$(sed -n 's/^wrote \([0-9]*\) packets.*/\1/p' "$T/demo.txt")
+	if command -v tcpdump >/dev/null; then
+		n=$(tcpdump -nn -r "$T/demo-out.pcap" 2>/dev/null | wc -l)
+		[ -n "$written" ] && [ "$n" = "$written" ] && ok || bad "demo: tcpdump reads $n packets of $T/demo-out.pcap, uebpf wrote '$written'"
+	else
+		skip "demo: tcpdump not installed"
+	fi
+fi
 
 # ---- beside the kernel: bpftool prog run -----------------------------------------------
 reason=
@@ -359,6 +465,33 @@ else
 		ke=$(grep -oE 'failed to run program: [A-Za-z ]+' "$T/k.txt" | sed 's/ *$//')
 		[ -n "$ke" ] && [ "$ue" = "$ke" ] && ok || bad "kernel refusal $(basename "$c"): uebpf '$ue', kernel '$ke'"
 	done
+	# BTF-formatted output: the same bytes in the kernel's maps, dumped
+	# by bpftool, plain and JSON, byte for byte.
+	# libbpf turns every '.' of a pinmaps path into '_': a path without.
+	KFS=$(mktemp -d /tmp/uebpf_kfs_XXXXXX)
+	kernel_maps() {
+		unshare -m sh -c 'mount -t bpf bpf "$1" && bpftool prog loadall "$2" "$1/p" pinmaps "$1/m" >/dev/null &&
+			d=$1 && shift 2 && eval "$*"' _ "$KFS" "$BO" "$@"
+	}
+	printf 'map update %s name recs %s %s\nmap dump %s name recs\n' $BO "$KEY" "$VAL" $BO >"$T/kb.txt"
+	kupd="bpftool map update pinned \$d/m/recs $KEY $VAL"
+	kernel_maps "$kupd && bpftool map dump pinned \$d/m/recs" >"$T/k.txt" 2>&1
+	$U batch file "$T/kb.txt" 2>&1 | grep -v '^processed' >"$T/u.txt"
+	cmp -s "$T/u.txt" "$T/k.txt" && ok || bad "kernel btf dump: uebpf / bpftool differ: $(diff "$T/u.txt" "$T/k.txt" | head -8)"
+	kernel_maps "$kupd && bpftool -j map dump pinned \$d/m/recs" >"$T/k.txt" 2>&1
+	# The batch's second output, as one document.
+	$U -j batch file "$T/kb.txt" 2>&1 | sed -n 's/.*"command":\["map","dump"[^]]*\],"output":\(.*\)}\]$/\1/p' >"$T/u.txt"
+	cmp -s "$T/u.txt" "$T/k.txt" && ok || bad "kernel btf dump -j: uebpf / bpftool differ: $(diff "$T/u.txt" "$T/k.txt" | head -8)"
+	for m in tool_btf.rodata tool_btf.bss pcnt; do
+		kernel_maps "bpftool map dump pinned \$d/m/${m/./_}" >"$T/k.txt" 2>&1
+		$U map dump $BO name $m >"$T/u.txt" 2>&1
+		if [ "$(grep -c '"cpu"' "$T/u.txt")" != "$(grep -c '"cpu"' "$T/k.txt")" ]; then
+			skip "kernel btf dump $m: the kernel has another number of possible CPUs"
+		else
+			cmp -s "$T/u.txt" "$T/k.txt" && ok || bad "kernel btf dump $m: $(diff "$T/u.txt" "$T/k.txt" | head -12)"
+		fi
+	done
+	rmdir "$KFS"
 fi
 
 echo "check-tools: $pass passed, $fail failed, $skipped skipped"
