@@ -571,7 +571,9 @@ static int do_run(int argc, char **argv)
 	prog = prog_handle(p);
 	if (!prog)
 		return -1;
-	uebpf_runtime_enable_stats(tool_runtime(), true);
+	/* No run statistics here: a lone prog run could not show them, and
+	 * their clock reads would land in the duration it reports (batch
+	 * turns them on for prog show). */
 	if (uebpf_prog_type(prog) != BPF_PROG_TYPE_XDP)
 		return p_err("program '%s' is of type %s: prog run runs XDP "
 			     "programs",
