@@ -97,6 +97,20 @@ UEBPF_API unsigned int uebpf_worker_cpu(void);
  * expects.
  */
 
+/* The engine that runs a program (struct uebpf_prog_load_opts.engine,
+ * uebpf_prog_engine()). */
+enum uebpf_engine {
+	/* The x86-64 JIT where the library was built for x86-64, the
+	 * interpreter elsewhere; the environment variable UEBPF_ENGINE
+	 * (interp or jit) changes this default for the whole process.  A
+	 * program with an insn_budget, or one the JIT cannot compile
+	 * unchecked-safely, runs in the interpreter. */
+	UEBPF_ENGINE_DEFAULT = 0,
+	UEBPF_ENGINE_INTERP = 1,
+	/* The JIT or a failed load (EOPNOTSUPP with the reason logged). */
+	UEBPF_ENGINE_JIT = 2,
+};
+
 struct uebpf_prog_load_opts {
 	size_t sz;
 	/* Program name (for logs and tools); copied. */
@@ -112,6 +126,13 @@ struct uebpf_prog_load_opts {
 	 * program read xdp_md.egress_ifindex.  0 (BPF_CGROUP_INET_INGRESS)
 	 * is the plain attach point of the type. */
 	enum bpf_attach_type expected_attach_type;
+	/* Interpreter or JIT; see enum uebpf_engine. */
+	enum uebpf_engine engine;
+	/* JIT only: constant blinding.  Every immediate operand is emitted
+	 * XORed with a random key and decoded at run time, so the program's
+	 * constants never appear in executable memory (for programs from
+	 * untrusted sources, as the kernel's bpf_jit_harden). */
+	_Bool jit_blinding;
 };
 
 UEBPF_API struct uebpf_prog *
@@ -129,6 +150,10 @@ UEBPF_API enum bpf_prog_type uebpf_prog_type(const struct uebpf_prog *prog);
 UEBPF_API size_t uebpf_prog_insn_cnt(const struct uebpf_prog *prog);
 /* The program's id, unique in its runtime: what a PROG_ARRAY takes. */
 UEBPF_API uint32_t uebpf_prog_id(const struct uebpf_prog *prog);
+/* The engine its runs use: UEBPF_ENGINE_JIT or UEBPF_ENGINE_INTERP. */
+UEBPF_API enum uebpf_engine uebpf_prog_engine(const struct uebpf_prog *prog);
+/* Bytes of machine code the JIT made for it, 0 when interpreted. */
+UEBPF_API size_t uebpf_prog_jited_len(const struct uebpf_prog *prog);
 
 /* The program as it runs (verified, context accesses rewritten), one line
  * per instruction as `bpftool prog dump xlated` prints it:

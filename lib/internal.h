@@ -185,6 +185,10 @@ struct uebpf_runtime {
 	size_t nr_pins;
 	/* uebpf_runtime_enable_stats(): runs are counted and timed. */
 	atomic_bool stats_on;
+	/* What UEBPF_ENGINE_DEFAULT means here: the environment variable
+	 * UEBPF_ENGINE, read when the runtime is made, or the build's own
+	 * (UEBPF_ENGINE_JIT where uebpf_jit_available()). */
+	enum uebpf_engine default_engine;
 	/* Warnings the run API gives per call (a bad buffer, a program of
 	 * the wrong type): at most a burst per interval reach the log. */
 	struct uebpf_ratelimit run_rl;
@@ -252,6 +256,14 @@ struct uebpf_run_ctx {
 	/* An XDP run's struct uebpf_xdp_ctx (xdp/xdp.h), for the helpers that
 	 * take no context argument (bpf_redirect, bpf_redirect_map). */
 	void *xdp;
+	/* JIT runs (vm/jit_x86_64.c), set up by uebpf_jit_run(): the entry's
+	 * stack pointer, to leave from any depth when a run stops; tail calls
+	 * made; and, in checked runs, the frames in use (each 512 bytes at
+	 * jit_frames[i]). */
+	void *jit_sp;
+	uint32_t tail_calls;
+	uint32_t jit_depth;
+	uintptr_t jit_frames[UEBPF_MAX_CALL_FRAMES];
 };
 
 /* An ld_imm64 that loads a map (BPF_PSEUDO_MAP_FD) or the address of its
@@ -294,6 +306,24 @@ struct uebpf_prog {
 	/* Run statistics, one slot per CPU slot of the runtime; NULL for a
 	 * program that never finished loading. */
 	struct uebpf_prog_stats_slot *stats;
+	/* The verifier's record, per instruction, of the map a helper call
+	 * takes in r1 when every path passes the same one (else NULL): what
+	 * lets the JIT inline lookups.  NULL for unverified programs. */
+	struct uebpf_map **call_maps;
+	/* JIT (vm/jit_x86_64.c): chosen before verification (a PROG_ARRAY's
+	 * programs must agree), then the code: entry is called from C, body
+	 * is where a tail call lands, past the prologue.  jit_checked: the
+	 * code tests every access, as run_checked; a program in debug mode
+	 * whose code was compiled unchecked runs in the interpreter. */
+	bool jit_wanted;
+	bool jit_blinding;
+	bool jit_checked;
+	uint64_t (*jit_entry)(uint64_t r1, uint64_t r2,
+			      struct uebpf_run_ctx *ctx);
+	const void *jit_body;
+	void *jit_image;
+	size_t jit_len;	     /* code bytes */
+	size_t jit_map_len;  /* bytes mapped */
 };
 
 /* Adds n runs taking ns nanoseconds together to cpu's slot of prog. */
@@ -340,6 +370,43 @@ int uebpf_validate(struct uebpf_runtime *rt, const struct bpf_insn *insns,
  * negative errno with ctx->err_pc set. */
 int uebpf_interp_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		     uint64_t r1, uint64_t r2, uint64_t *r0) UEBPF_HIDDEN;
+
+/* vm/jit_x86_64.c.  True when this build has a JIT. */
+bool uebpf_jit_available(void) UEBPF_HIDDEN;
+/* Compile prog (validated; verified unless prog->checked) into
+ * prog->jit_*; returns 0, -EOPNOTSUPP with the reason in log for a
+ * program the JIT does not take, or -ENOMEM. */
+int uebpf_jit_compile(struct uebpf_prog *prog, struct uebpf_vlog *log)
+	UEBPF_HIDDEN;
+void uebpf_jit_free(struct uebpf_prog *prog) UEBPF_HIDDEN;
+/* Runs the JIT's code; as uebpf_interp_run(). */
+int uebpf_jit_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
+		  uint64_t r1, uint64_t r2, uint64_t *r0) UEBPF_HIDDEN;
+
+/* The run path's engine choice: the JIT's code when it matches the
+ * program's checking mode, the interpreter otherwise. */
+static inline int uebpf_vm_run(const struct uebpf_prog *prog,
+			       struct uebpf_run_ctx *ctx, uint64_t r1,
+			       uint64_t r2, uint64_t *r0)
+{
+	if (prog->jit_entry && prog->jit_checked == prog->checked)
+		return uebpf_jit_run(prog, ctx, r1, r2, r0);
+	return uebpf_interp_run(prog, ctx, r1, r2, r0);
+}
+
+/* vm/interp.c, for checked JIT runs: may the running program access
+ * [a, a + n) (write: a store or an atomic; atomic: must be aligned) at pc?
+ * 0, or -EFAULT with ctx->err and err_pc set and the reason logged as the
+ * interpreter logs it.  The stack region is not consulted. */
+int uebpf_interp_check_access(const struct uebpf_prog *prog,
+			      struct uebpf_run_ctx *ctx, size_t pc, uint64_t a,
+			      unsigned int n, bool write, bool atomic)
+	UEBPF_HIDDEN;
+/* Logs a run stopping at pc with err for reason what, as the interpreter
+ * does, and sets ctx->err, ctx->err_pc; returns err. */
+int uebpf_interp_fault(const struct uebpf_prog *prog,
+		       struct uebpf_run_ctx *ctx, size_t pc, int err,
+		       const char *what) UEBPF_HIDDEN;
 
 /* vm/disasm.c-like helpers for messages. */
 bool uebpf_insn_is_ld_imm64(const struct bpf_insn *insn) UEBPF_HIDDEN;

@@ -182,6 +182,8 @@ struct uebpf_object {
 	size_t log_size;
 	unsigned int log_level;
 	uint64_t insn_budget;
+	enum uebpf_engine engine;
+	bool jit_blinding;
 };
 
 #define obj_warn(obj, fmt, ...)                                                \

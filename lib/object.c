@@ -80,6 +80,8 @@ static struct uebpf_object *open_buf(struct uebpf_runtime *rt, uint8_t *buf,
 	obj->log_size = OPTS_GET(opts, log_size, 0);
 	obj->log_level = OPTS_GET(opts, log_level, 0);
 	obj->insn_budget = OPTS_GET(opts, insn_budget, 0);
+	obj->engine = OPTS_GET(opts, engine, UEBPF_ENGINE_DEFAULT);
+	obj->jit_blinding = OPTS_GET(opts, jit_blinding, false);
 	err = uebpf_elf_parse(obj);
 	if (!err)
 		err = uebpf_maps_parse(obj);
@@ -393,7 +395,8 @@ static int load_prog(struct uebpf_object *obj, struct uebpf_object_prog *p,
 		   .log_buf = obj->log_buf, .log_size = obj->log_size,
 		   .log_level = obj->log_level,
 		   .insn_budget = obj->insn_budget,
-		   .expected_attach_type = p->attach);
+		   .expected_attach_type = p->attach, .engine = obj->engine,
+		   .jit_blinding = obj->jit_blinding);
 	struct bpf_insn *insns;
 	size_t cnt;
 	int err;

@@ -235,6 +235,42 @@ static int resolve_ld_imm64(struct uebpf_prog *prog,
 	return 0;
 }
 
+/* The engine, decided before verification: the PROG_ARRAYs a program
+ * uses record whether their programs are compiled (the kernel's owner
+ * jited check), since a JIT's tail call lands in the target's code. */
+static int choose_engine(struct uebpf_prog *prog,
+			 const struct uebpf_prog_load_opts *opts,
+			 struct uebpf_vlog *log)
+{
+	enum uebpf_engine engine = OPTS_GET(opts, engine, UEBPF_ENGINE_DEFAULT);
+
+	prog->jit_blinding = OPTS_GET(opts, jit_blinding, false);
+	switch (engine) {
+	case UEBPF_ENGINE_DEFAULT:
+		/* A budget is counted by the interpreter only. */
+		prog->jit_wanted = prog->rt->default_engine == UEBPF_ENGINE_JIT &&
+				   prog->insn_budget == INT64_MAX;
+		return 0;
+	case UEBPF_ENGINE_INTERP:
+		prog->jit_wanted = false;
+		return 0;
+	case UEBPF_ENGINE_JIT:
+		if (!uebpf_jit_available()) {
+			uebpf_vlog_printf(log, "engine UEBPF_ENGINE_JIT: this build of libuebpf has no JIT (x86-64 only); use UEBPF_ENGINE_INTERP\n");
+			return -EOPNOTSUPP;
+		}
+		if (prog->insn_budget != INT64_MAX) {
+			uebpf_vlog_printf(log, "engine UEBPF_ENGINE_JIT with an insn_budget: only the interpreter counts instructions; drop one of the two\n");
+			return -EINVAL;
+		}
+		prog->jit_wanted = true;
+		return 0;
+	}
+	uebpf_vlog_printf(log, "engine %d is unknown: use UEBPF_ENGINE_DEFAULT, _INTERP or _JIT\n",
+			  (int)engine);
+	return -EINVAL;
+}
+
 static struct uebpf_prog *load(struct uebpf_runtime *rt,
 			       enum bpf_prog_type type,
 			       const struct bpf_insn *insns, size_t insn_cnt,
@@ -312,6 +348,9 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 	if (!prog->insn_budget || prog->insn_budget > INT64_MAX)
 		prog->insn_budget = INT64_MAX;
 	prog->checked = true; /* until the verifier proves otherwise */
+	err = choose_engine(prog, opts, log);
+	if (err)
+		goto fail;
 	/* Validate our own copy, never the caller's buffer, which another
 	 * thread could change between the check and the copy.  A count the
 	 * validator refuses is refused before anything is read. */
@@ -338,6 +377,20 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 		 * the caller knows to retry with a bigger buffer. */
 		if (vlog.truncated)
 			err = -ENOSPC;
+		if (err)
+			goto fail;
+	}
+	if (prog->jit_wanted) {
+		err = uebpf_jit_compile(prog, log);
+		if (err == -EOPNOTSUPP && OPTS_GET(opts, engine, 0) ==
+						  UEBPF_ENGINE_DEFAULT) {
+			/* Only checked programs can be declined, and they
+			 * own no PROG_ARRAY: the interpreter runs them. */
+			pr_debug(rt, "prog '%s': runs in the interpreter: %s\n",
+				 name, vlog.first);
+			prog->jit_wanted = false;
+			err = 0;
+		}
 		if (err)
 			goto fail;
 	}
@@ -384,6 +437,8 @@ static void prog_destroy(void *p)
 {
 	struct uebpf_prog *prog = p;
 
+	uebpf_jit_free(prog);
+	free(prog->call_maps);
 	free(prog->insns);
 	free(prog->used_maps);
 	free(prog->map_refs);
@@ -457,6 +512,18 @@ uint32_t uebpf_prog_id(const struct uebpf_prog *prog)
 	return prog ? prog->id : 0;
 }
 
+enum uebpf_engine uebpf_prog_engine(const struct uebpf_prog *prog)
+{
+	if (prog && prog->jit_entry && prog->jit_checked == prog->checked)
+		return UEBPF_ENGINE_JIT;
+	return UEBPF_ENGINE_INTERP;
+}
+
+size_t uebpf_prog_jited_len(const struct uebpf_prog *prog)
+{
+	return prog && prog->jit_entry ? prog->jit_len : 0;
+}
+
 int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 		   uint64_t *retval)
 {
@@ -488,10 +555,10 @@ int uebpf_prog_run(struct uebpf_prog *prog, void *mem, size_t len,
 	if (unlikely(uebpf_stats_on(prog->rt))) {
 		uint64_t t0 = uebpf_now_ns();
 
-		err = uebpf_interp_run(prog, &ctx, (uintptr_t)mem, len, &r0);
+		err = uebpf_vm_run(prog, &ctx, (uintptr_t)mem, len, &r0);
 		uebpf_prog_stats_add(prog, ctx.cpu, 1, uebpf_now_ns() - t0);
 	} else {
-		err = uebpf_interp_run(prog, &ctx, (uintptr_t)mem, len, &r0);
+		err = uebpf_vm_run(prog, &ctx, (uintptr_t)mem, len, &r0);
 	}
 	uebpf_epoch_exit(rec);
 	if (err)

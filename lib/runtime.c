@@ -95,6 +95,25 @@ void uebpf_vlog_printf(struct uebpf_vlog *log, const char *fmt, ...)
 	}
 }
 
+/* UEBPF_ENGINE=interp|jit in the environment sets the default engine of
+ * every runtime made afterwards, as a sysctl would (the kernel's
+ * bpf_jit_enable). */
+static enum uebpf_engine default_engine(struct uebpf_runtime *rt)
+{
+	const char *e = getenv("UEBPF_ENGINE");
+
+	if (e && *e) {
+		if (!strcmp(e, "interp"))
+			return UEBPF_ENGINE_INTERP;
+		if (!strcmp(e, "jit") && uebpf_jit_available())
+			return UEBPF_ENGINE_JIT;
+		pr_warn(rt, "UEBPF_ENGINE='%s' ignored: use 'interp' or 'jit'%s\n",
+			e, uebpf_jit_available() ? "" :
+			" (this build has no JIT)");
+	}
+	return uebpf_jit_available() ? UEBPF_ENGINE_JIT : UEBPF_ENGINE_INTERP;
+}
+
 struct uebpf_runtime *uebpf_runtime_new(const struct uebpf_runtime_opts *opts)
 {
 	struct uebpf_runtime *rt;
@@ -116,6 +135,7 @@ struct uebpf_runtime *uebpf_runtime_new(const struct uebpf_runtime_opts *opts)
 		return NULL;
 	}
 	rt->mem_limit = OPTS_GET(opts, mem_limit, 0);
+	rt->default_engine = default_engine(rt);
 	rt->nr_cpus = OPTS_GET(opts, nr_cpus, 0);
 	if (!rt->nr_cpus) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);

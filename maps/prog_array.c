@@ -36,8 +36,11 @@ static void prog_array_free(struct uebpf_map *map)
  * in one int (the kernel compares both for a PROG_ARRAY). */
 static int owner_of(const struct uebpf_prog *prog)
 {
+	/* Bit 30: compiled, as the kernel's owner.jited (a JIT's tail
+	 * call lands in the target's code). */
 	return (int)((uint32_t)prog->type |
-		     ((uint32_t)prog->expected_attach_type << 16));
+		     ((uint32_t)prog->expected_attach_type << 16) |
+		     ((uint32_t)prog->jit_wanted << 30));
 }
 
 /* The kernel's bpf_prog_map_compatible(), on the properties a program has
@@ -56,14 +59,18 @@ int uebpf_prog_array_compatible(struct uebpf_map *map,
 	if (atomic_compare_exchange_strong(&a->owner, &owner, want) ||
 	    owner == want)
 		return 0;
-	if ((owner & 0xffff) != (int)prog->type)
+	if ((owner ^ want) & (1 << 30))
+		map_warn(map, "program %u is %s, but this PROG_ARRAY holds %s programs: load them with the same engine\n",
+			 prog->id, prog->jit_wanted ? "JIT-compiled" : "interpreted",
+			 prog->jit_wanted ? "interpreted" : "JIT-compiled");
+	else if ((owner & 0xffff) != (int)prog->type)
 		map_warn(map, "program %u has type %s, but this PROG_ARRAY holds %s programs\n",
 			 prog->id, uebpf_prog_type_name(prog->type),
 			 uebpf_prog_type_name((enum bpf_prog_type)(owner & 0xffff)));
 	else
 		map_warn(map, "program %u has expected attach type %u, but this PROG_ARRAY holds programs of attach type %u\n",
 			 prog->id, (unsigned int)prog->expected_attach_type,
-			 (unsigned int)owner >> 16);
+			 ((unsigned int)owner >> 16) & 0x3fff);
 	return -EINVAL;
 }
 

@@ -148,6 +148,29 @@ static __attribute__((noinline)) int fault(const struct uebpf_prog *prog,
 #undef INTERP_NAME
 #undef INTERP_CHECKED
 
+int uebpf_interp_check_access(const struct uebpf_prog *prog,
+			      struct uebpf_run_ctx *ctx, size_t pc, uint64_t a,
+			      unsigned int n, bool write, bool atomic)
+{
+	int k = region_ok(prog, ctx, a, n, write);
+
+	if (k != ACCESS_OK)
+		return fault(prog, ctx, prog->insns + pc, -EFAULT,
+			     atomic ? "atomic access" : write ? "store" : "load",
+			     a, n, k);
+	if (atomic && (a & (n - 1)))
+		return fault(prog, ctx, prog->insns + pc, -EFAULT,
+			     "misaligned atomic access", a, n, 0);
+	return 0;
+}
+
+int uebpf_interp_fault(const struct uebpf_prog *prog,
+		       struct uebpf_run_ctx *ctx, size_t pc, int err,
+		       const char *what)
+{
+	return fault(prog, ctx, prog->insns + pc, err, what, 0, 0, 0);
+}
+
 int uebpf_interp_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		     uint64_t r1, uint64_t r2, uint64_t *r0)
 {

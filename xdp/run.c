@@ -63,7 +63,7 @@ static int exec(struct uebpf_prog *prog, struct uebpf_xdp_ctx *xctx,
 		ctx.nr_regions = 3 + prog->nr_value_regions;
 	}
 	rec = uebpf_epoch_enter(&prog->rt->epoch);
-	err = uebpf_interp_run(prog, &ctx, (uintptr_t)xctx, 0, r0);
+	err = uebpf_vm_run(prog, &ctx, (uintptr_t)xctx, 0, r0);
 	uebpf_epoch_exit(rec);
 	return err;
 }

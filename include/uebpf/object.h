@@ -91,6 +91,9 @@ struct uebpf_object_open_opts {
 	unsigned int log_level;
 	/* Instructions one run of each program may execute; 0: unlimited. */
 	uint64_t insn_budget;
+	/* Passed to every program's load: the engine, constant blinding. */
+	enum uebpf_engine engine;
+	_Bool jit_blinding;
 };
 
 /*
