@@ -210,9 +210,24 @@ check-unit: $(UNIT_BINS) $(PROG_OBJS)
 	echo "unit test programs: $$pass passed, $$fail failed"; \
 	[ $$fail = 0 ]
 
+# The conformance files on each engine.  The JIT passes are skipped, with
+# the library's reason, only when the plugin's probe (r0 = 7) says this
+# build has no JIT; any other probe failure fails the suite.
+JIT_PROBE = out=$$(printf 'b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00\n' | $(1) --jit 2>&1); \
+	if [ "$$out" != 7 ]; then \
+		case "$$out" in *"has no JIT"*) \
+			echo "SKIP: $(2) with --jit: $$out"; exit 0;; esac; \
+		echo "FAIL: $(2): the JIT probe printed '$$out', expected 7"; exit 1; \
+	fi
+
 check-conformance: $(PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret tests/conformance
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret --elf tests/conformance
+	@$(call JIT_PROBE,$(PLUGIN),check-conformance); \
+	echo "$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit tests/conformance"; \
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit tests/conformance || exit 1; \
+	echo "$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit --elf tests/conformance"; \
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit --elf tests/conformance
 
 check-verifier: $(VERIFIER_RUNNER)
 	$(VERIFIER_RUNNER) tests/verifier
@@ -244,6 +259,9 @@ $(ASAN_PLUGIN): tools/conformance_plugin.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h
 
 check-sanitize: $(ASAN_PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --interpret tests/conformance
+	@$(call JIT_PROBE,$(ASAN_PLUGIN),check-sanitize); \
+	echo "$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --jit tests/conformance"; \
+	$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --jit tests/conformance
 
 # Install into a staging tree and build the README's example against it
 # through pkg-config, as a user would.
