@@ -201,13 +201,32 @@ check: check-deps
 	echo "suites: $$pass passed, $$fail failed"; \
 	[ $$fail = 0 ]
 
-check-unit: $(UNIT_BINS) $(PROG_OBJS)
+# Two passes: the library's default engine (the JIT where there is one),
+# then UEBPF_ENGINE=interp, so every program a test loads without naming an
+# engine runs on both.  Each pass prints the engine `uebpf version` reports
+# for it; the second is skipped, saying so, when the first was already the
+# interpreter (a build without a JIT).
+check-unit: $(UNIT_BINS) $(PROG_OBJS) $(TOOL)
 	@pass=0; fail=0; \
-	for t in $(UNIT_BINS); do \
-		echo "== $$t"; \
-		if UEBPF_PROGS_DIR=$(B)/progs $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
+	d=$$(env -u UEBPF_ENGINE $(TOOL) version | sed -n 's/^default engine: //p'); \
+	for e in default interp; do \
+		if [ $$e = default ]; then \
+			echo "==== unit pass 1: default engine ($$d)"; \
+			set -- env -u UEBPF_ENGINE; \
+		elif [ "$$d" = interp ]; then \
+			echo "==== unit pass 2: SKIP: the default engine of pass 1 was already the interpreter (this build has no JIT)"; \
+			continue; \
+		else \
+			echo "==== unit pass 2: UEBPF_ENGINE=interp ($$(UEBPF_ENGINE=interp $(TOOL) version | sed -n 's/^default engine: //p'))"; \
+			set -- env UEBPF_ENGINE=interp; \
+		fi; \
+		for t in $(UNIT_BINS); do \
+			echo "== $$t ($$e engine)"; \
+			if "$$@" UEBPF_PROGS_DIR=$(B)/progs $$t; then pass=$$((pass+1)); \
+			else fail=$$((fail+1)); echo "FAILED: $$t ($$e engine)"; fi; \
+		done; \
 	done; \
-	echo "unit test programs: $$pass passed, $$fail failed"; \
+	echo "unit test programs: $$pass passed, $$fail failed (default engine: $$d)"; \
 	[ $$fail = 0 ]
 
 # The conformance files on each engine.  The JIT passes are skipped, with
