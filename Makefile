@@ -264,7 +264,7 @@ $(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS) \
-		$(B)/examples/xdp_lb_traffic
+		$(B)/examples/xdp_lb_traffic $(PLUGIN)
 	B=$(B) bash tests/tools/test_uebpf.sh
 
 # The conformance files again, through a plugin built with ASan and UBSan.

@@ -9,6 +9,8 @@
  *                 counts nothing; the runner's timeout stops a loop)
  *   (neither)     the library's default engine, with the budget: the
  *                 interpreter
+ *   --insn-budget N  this budget instead (0: none); with --jit the
+ *                 library refuses the load (EINVAL, its message)
  *   --elf         stdin is a BPF ELF object: its first program runs, raw
  * Prints r0 in hex and exits 0, or prints the error and exits 1.  With
  * --jit, a build without a JIT is an error (status 1); a program the JIT
@@ -146,6 +148,7 @@ int main(int argc, char **argv)
 	char log[4096] = "";
 	enum uebpf_engine engine = UEBPF_ENGINE_DEFAULT;
 	uint64_t budget = 100000000;
+	bool budget_set = false;
 	uint8_t *code = NULL, *mem = NULL;
 	long code_len, mem_len = 0;
 	struct uebpf_object *obj = NULL;
@@ -163,7 +166,19 @@ int main(int argc, char **argv)
 			elf = true;
 		} else if (!strcmp(argv[i], "--jit")) {
 			engine = UEBPF_ENGINE_JIT;
-			budget = 0;
+			if (!budget_set)
+				budget = 0;
+		} else if (!strcmp(argv[i], "--insn-budget") && i + 1 < argc) {
+			char *end;
+
+			errno = 0;
+			budget = strtoull(argv[++i], &end, 0);
+			if (errno || !*argv[i] || *end) {
+				fprintf(stderr, "--insn-budget: '%s' is not a "
+					"number\n", argv[i]);
+				return 1;
+			}
+			budget_set = true;
 		} else if (!strncmp(argv[i], "--", 2)) {
 			fprintf(stderr, "unknown option %s\n", argv[i]);
 			return 1;
