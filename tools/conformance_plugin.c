@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 	bool elf = false;
 	uint64_t r0;
 	char *text;
-	int i, err;
+	int i, err, ret = 1;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--interpret")) {
@@ -196,11 +196,15 @@ int main(int argc, char **argv)
 	if (!elf && code_len % sizeof(struct bpf_insn)) {
 		fprintf(stderr, "program is %ld bytes, not a multiple of 8\n",
 			code_len);
+		free(code);
+		free(mem);
 		return 1;
 	}
 	rt = uebpf_runtime_new(&ropts);
 	if (!rt) {
 		fprintf(stderr, "uebpf_runtime_new: %s\n", strerror(errno));
+		free(code);
+		free(mem);
 		return 1;
 	}
 	if (elf) {
@@ -217,6 +221,8 @@ int main(int argc, char **argv)
 				       code_len / sizeof(struct bpf_insn),
 				       &popts);
 	}
+	/* Every exit frees what it made: the sanitizer build counts leaks
+	 * as failures, on error paths too. */
 	if (!prog) {
 		int e = errno;
 
@@ -226,23 +232,26 @@ int main(int argc, char **argv)
 						       strerror(e));
 		/* The JIT is there but takes raw programs of this kind
 		 * only in the interpreter: not this engine's test. */
-		if (engine == UEBPF_ENGINE_JIT && e == EOPNOTSUPP &&
-		    jit_available(rt))
-			return 77;
-		return 1;
+		ret = engine == UEBPF_ENGINE_JIT && e == EOPNOTSUPP &&
+				      jit_available(rt)
+			      ? 77
+			      : 1;
+		goto out;
 	}
 	if (engine != UEBPF_ENGINE_DEFAULT &&
 	    uebpf_prog_engine(prog) != engine) {
 		fprintf(stderr, "loaded with engine %d, runs on engine %d\n",
 			(int)engine, (int)uebpf_prog_engine(prog));
-		return 1;
+		goto out;
 	}
 	err = uebpf_prog_run(prog, mem, mem_len, &r0);
 	if (err) {
 		fprintf(stderr, "%s\n", last_msg[0] ? last_msg : strerror(-err));
-		return 1;
+		goto out;
 	}
 	printf("%" PRIx64 "\n", r0);
+	ret = 0;
+out:
 	if (obj)
 		uebpf_object_close(obj);
 	else
@@ -250,5 +259,5 @@ int main(int argc, char **argv)
 	uebpf_runtime_free(rt);
 	free(code);
 	free(mem);
-	return 0;
+	return ret;
 }
