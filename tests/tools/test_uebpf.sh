@@ -393,6 +393,11 @@ has "pcap" "^wrote [0-9]+ packets \(XDP_PASS, XDP_TX\) to $T/out.pcap$"
 has "pcap" "ns per packet, [0-9]+ packets/s"
 if "$GEN" dump "$T/out.pcap" >"$T/got.txt" && "$GEN" dump "$T/exp.pcap" >"$T/want.txt" &&
 	cmp -s "$T/got.txt" "$T/want.txt"; then ok; else bad "pcap: OUT.pcap differs from the model: $(diff "$T/got.txt" "$T/want.txt" | head -5)"; fi
+# The same packets out of each engine.
+for e in --interp ${jit:+--jit}; do
+	expect_ok "pcap $e" $U $e pcap $R name classify "$T/in.pcap" "$T/out$e.pcap"
+	if "$GEN" dump "$T/out$e.pcap" >"$T/got$e.txt" && cmp -s "$T/got$e.txt" "$T/want.txt"; then ok; else bad "pcap $e: OUT.pcap differs from the model: $(diff "$T/got$e.txt" "$T/want.txt" | head -5)"; fi
+done
 want=$(($(grep -c . "$T/want.txt") - 1))
 if command -v tcpdump >/dev/null; then
 	n=$(tcpdump -r "$T/out.pcap" 2>/dev/null | wc -l)
