@@ -219,6 +219,8 @@ static const enum uebpf_engine eng_id[NENG] = {UEBPF_ENGINE_INTERP,
 					       UEBPF_ENGINE_JIT};
 static const char *const eng_name[NENG] = {"interp", "jit"};
 static bool eng_on[NENG] = {true, true};
+/* Why an engine asked for does not run (the JIT probe), else NULL. */
+static const char *eng_skip[NENG];
 #define FOR_ENG(e)                      \
 	for ((e) = 0; (e) < NENG; (e)++) \
 		if (!eng_on[e]) {        \
@@ -1622,6 +1624,7 @@ static int jit_probe(void)
 		return 1;
 	}
 	eng_on[1] = false;
+	eng_skip[1] = "SKIPPED: this build of libuebpf has no JIT";
 	printf("SKIP: engine jit: %s\n", last_line(log));
 	return eng_on[0] ? 0 : 77;
 }
@@ -1763,8 +1766,9 @@ int main(int argc, char **argv)
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	for (int e = 0; e < NENG; e++) {
 		if (!eng_on[e]) {
-			printf("kdiff engine %s: skipped (see above)\n",
-			       eng_name[e]);
+			printf("kdiff engine %s: %s\n", eng_name[e],
+			       eng_skip[e] ? eng_skip[e]
+					   : "not run (--engine)");
 			continue;
 		}
 		printf("kdiff engine %s: %u XDP programs, %lu packets "
