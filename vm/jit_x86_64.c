@@ -903,6 +903,34 @@ static int emit_call(struct jit *j, size_t pc, const struct bpf_insn *in)
 	return 0;
 }
 
+/* callx in checked code: the helper whose id the register held, as the
+ * interpreter's callx (ctx->err_pc holds the pc until a fault sets it). */
+static uint64_t jit_callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+			  uint64_t r5, struct uebpf_run_ctx *ctx)
+{
+	const struct uebpf_helper *helpers = ctx->prog->rt->helpers;
+	uint64_t id = ctx->jit_callx;
+	size_t pc = ctx->err_pc;
+
+	ctx->err_pc = 0;
+	if (id >= UEBPF_MAX_HELPER_ID || !helpers[id].fn) {
+		uebpf_interp_fault(ctx->prog, ctx, pc, -EINVAL,
+				   "callx to an unknown helper id");
+		return 0;
+	}
+	if (id == BPF_FUNC_tail_call) {
+		uebpf_interp_fault(ctx->prog, ctx, pc, -EINVAL,
+				   "bpf_tail_call in a program the verifier did not prove safe");
+		return 0;
+	}
+	if (id == BPF_FUNC_loop) {
+		uebpf_interp_fault(ctx->prog, ctx, pc, -EOPNOTSUPP,
+				   "bpf_loop through callx: load the program with engine UEBPF_ENGINE_INTERP");
+		return 0;
+	}
+	return helpers[id].fn(r1, r2, r3, r4, r5, ctx);
+}
+
 static const uint8_t jcc_of[16] = {
 	[BPF_JEQ >> 4] = CC_E,	 [BPF_JGT >> 4] = CC_A,	 [BPF_JGE >> 4] = CC_AE,
 	[BPF_JSET >> 4] = CC_NE, [BPF_JNE >> 4] = CC_NE, [BPF_JSGT >> 4] = CC_G,
@@ -1082,8 +1110,24 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 			return 0;
 		}
 		if (op == BPF_CALL) {
-			if (BPF_SRC(in->code) == BPF_X)
-				return unsupported(j, pc, "callx", log);
+			if (BPF_SRC(in->code) == BPF_X) {
+				/* checked code only (the verifier refuses it):
+				 * the id goes through the run context */
+				op_rm(j, true, 0x89, dst, R12,
+				      offsetof(struct uebpf_run_ctx, jit_callx),
+				      false);
+				mov_ri(j, false, R11, (int32_t)pc, true);
+				op_rm(j, true, 0x89, R11, R12,
+				      offsetof(struct uebpf_run_ctx, err_pc),
+				      false);
+				mov_rr(j, true, R9, R12);
+				call_abs(j, (const void *)jit_callx);
+				op_rm(j, false, 0x83, 7, R12,
+				      offsetof(struct uebpf_run_ctx, err), false);
+				e1(j, 0);
+				jump_to(j, CC_NE, j->stub_fault);
+				return 0;
+			}
 			return emit_call(j, pc, in);
 		}
 		if (op == BPF_EXIT) {
