@@ -202,18 +202,52 @@ check: check-deps
 	echo "suites: $$pass passed, $$fail failed"; \
 	[ $$fail = 0 ]
 
-check-unit: $(UNIT_BINS) $(PROG_OBJS)
+# Two passes: the library's default engine (the JIT where there is one),
+# then UEBPF_ENGINE=interp, so every program a test loads without naming an
+# engine runs on both.  Each pass prints the engine `uebpf version` reports
+# for it; the second is skipped, saying so, when the first was already the
+# interpreter (a build without a JIT).
+check-unit: $(UNIT_BINS) $(PROG_OBJS) $(TOOL)
 	@pass=0; fail=0; \
-	for t in $(UNIT_BINS); do \
-		echo "== $$t"; \
-		if UEBPF_PROGS_DIR=$(B)/progs $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
+	d=$$(env -u UEBPF_ENGINE $(TOOL) version | sed -n 's/^default engine: //p'); \
+	for e in default interp; do \
+		if [ $$e = default ]; then \
+			echo "==== unit pass 1: default engine ($$d)"; \
+			set -- env -u UEBPF_ENGINE; \
+		elif [ "$$d" = interp ]; then \
+			echo "==== unit pass 2: SKIP: the default engine of pass 1 was already the interpreter (this build has no JIT)"; \
+			continue; \
+		else \
+			echo "==== unit pass 2: UEBPF_ENGINE=interp ($$(UEBPF_ENGINE=interp $(TOOL) version | sed -n 's/^default engine: //p'))"; \
+			set -- env UEBPF_ENGINE=interp; \
+		fi; \
+		for t in $(UNIT_BINS); do \
+			echo "== $$t ($$e engine)"; \
+			if "$$@" UEBPF_PROGS_DIR=$(B)/progs $$t; then pass=$$((pass+1)); \
+			else fail=$$((fail+1)); echo "FAILED: $$t ($$e engine)"; fi; \
+		done; \
 	done; \
-	echo "unit test programs: $$pass passed, $$fail failed"; \
+	echo "unit test programs: $$pass passed, $$fail failed (default engine: $$d)"; \
 	[ $$fail = 0 ]
+
+# The conformance files on each engine.  The JIT passes are skipped, with
+# the library's reason, only when the plugin's probe (r0 = 7) says this
+# build has no JIT; any other probe failure fails the suite.
+JIT_PROBE = out=$$(printf 'b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00\n' | $(1) --jit 2>&1); \
+	if [ "$$out" != 7 ]; then \
+		case "$$out" in *"has no JIT"*) \
+			echo "SKIP: $(2) with --jit: $$out"; exit 0;; esac; \
+		echo "FAIL: $(2): the JIT probe printed '$$out', expected 7"; exit 1; \
+	fi
 
 check-conformance: $(PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret tests/conformance
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret --elf tests/conformance
+	@$(call JIT_PROBE,$(PLUGIN),check-conformance); \
+	echo "$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit tests/conformance"; \
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit tests/conformance || exit 1; \
+	echo "$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit --elf tests/conformance"; \
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit --elf tests/conformance
 
 check-verifier: $(VERIFIER_RUNNER)
 	$(VERIFIER_RUNNER) tests/verifier
@@ -231,7 +265,7 @@ $(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS) \
-		$(B)/examples/xdp_lb_traffic
+		$(B)/examples/xdp_lb_traffic $(PLUGIN)
 	B=$(B) bash tests/tools/test_uebpf.sh
 
 # The conformance files again, through a plugin built with ASan and UBSan.
@@ -245,6 +279,9 @@ $(ASAN_PLUGIN): tools/conformance_plugin.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h
 
 check-sanitize: $(ASAN_PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --interpret tests/conformance
+	@$(call JIT_PROBE,$(ASAN_PLUGIN),check-sanitize); \
+	echo "$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --jit tests/conformance"; \
+	$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --jit tests/conformance
 
 # Install into a staging tree and build the README's example against it
 # through pkg-config, as a user would.
