@@ -1045,7 +1045,8 @@ static void report2(struct row2 *r2, unsigned int n2)
 		printf(" |");
 		print_ns1(base ? NONE : less(w->u[V_JIT], fj));
 		print_ns1(base ? NONE : less(w->k, fk));
-		if (base)
+		/* a ratio of two figures within the noise says nothing */
+		if (base || less(w->u[V_JIT], fj) < 2 || less(w->k, fk) < 2)
 			print_ratio(UNAV, 1);
 		else
 			print_ratio(less(w->u[V_JIT], fj), less(w->k, fk));
