@@ -5,6 +5,7 @@
 #   make bench      side-by-side benchmarks
 #   make bench-verify OBJS=...   load/verify cost beside the kernel's
 #   make bench-xdp  XDP per-packet time beside the kernel's, batch throughput
+#   make bench-jit  JIT compile time (2,300 instructions), plain and blinded
 #   make fuzz       a long fuzzing campaign
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       apt-get the Debian build dependencies (or print the line)
@@ -72,7 +73,7 @@ BENCH_LOAD := $(B)/bench/bench_load
 # Tools link the shared library found next to them.
 TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 
-.PHONY: all check deps check-deps demo demo-lb bench bench-verify bench-xdp fuzz install uninstall clean \
+.PHONY: all check deps check-deps demo demo-lb bench bench-verify bench-xdp bench-jit fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
 	check-soundness soundness-kernel abi-baseline format check-tools check-kernel
@@ -523,11 +524,18 @@ $(BENCH_VERIFY): bench/bench_verify.c $(A) include/uebpf.h $(wildcard include/ue
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB)
 
-bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(BENCH_VERIFY) $(PROG_OBJS) $(BENCH_XDP) $(TOOL)
+# bench_jit times the hidden uebpf_jit_compile(): static library too.
+BENCH_JIT := $(B)/bench/bench_jit
+$(BENCH_JIT): bench/bench_jit.c $(A) include/uebpf.h $(wildcard include/uebpf/*.h lib/*.h vm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB)
+
+bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(BENCH_VERIFY) $(BENCH_JIT) $(PROG_OBJS) $(BENCH_XDP) $(TOOL)
 	$(BENCH)
 	$(BENCH_MAPS)
 	$(BENCH_LOAD) $(B)/progs/big.o
 	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_VERIFY)
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_JIT)
 	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_XDP) $(BENCH_XDP_ARGS)
 
 # XDP per-packet time beside the kernel's (`uebpf prog run` and `bpftool
@@ -542,6 +550,12 @@ $(BENCH_XDP): bench/bench_xdp.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(B)/libuebpf.so inc
 		$(LDLIBS_LIB)
 bench-xdp: $(BENCH_XDP) $(TOOL) $(PROG_OBJS)
 	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_XDP) $(BENCH_XDP_ARGS)
+
+# JIT compile time of a 2,300-instruction program, big.o and xdp_lb.o,
+# plain and blinded, and the JIT's share of a whole load:
+#   make bench-jit
+bench-jit: $(BENCH_JIT) $(PROG_OBJS)
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_JIT)
 
 # Verification cost beside the kernel's on any objects:
 #   make bench-verify OBJS='dir/*.o' [BENCH_VERIFY_ARGS='--verify-only -v']
