@@ -14,7 +14,7 @@
  *   --elf         stdin is a BPF ELF object: its first program runs, raw
  * Prints r0 in hex and exits 0, or prints the error and exits 1.  With
  * --jit, a build without a JIT is an error (status 1); a program the JIT
- * declines (a raw program only the interpreter runs: callx, tail calls,
+ * declines (a raw program only the interpreter runs: tail calls,
  * bpf_loop, callbacks) exits 77 with the library's reason, which the
  * runner counts as skipped.
  */
