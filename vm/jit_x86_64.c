@@ -831,6 +831,29 @@ static void inline_loop(struct jit *j, const struct bpf_insn *in)
 	patch_here(j, out3);
 }
 
+/* Checked code: a raw program may read r1..r5 after a call, and finds
+ * its arguments there, as in the interpreter, not what the C function
+ * left (host addresses among them).  48 bytes keep rsp aligned. */
+static const int arg_regs[] = { RDI, RSI, RDX, RCX, R8 };
+
+static void save_args(struct jit *j)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(arg_regs); i++)
+		push(j, arg_regs[i]);
+	alu_ri(j, true, 5, RSP, 8, false);
+}
+
+static void restore_args(struct jit *j)
+{
+	int i;
+
+	alu_ri(j, true, 0, RSP, 8, false);
+	for (i = (int)ARRAY_SIZE(arg_regs) - 1; i >= 0; i--)
+		pop(j, arg_regs[i]);
+}
+
 static int emit_call(struct jit *j, size_t pc, const struct bpf_insn *in)
 {
 	const struct uebpf_runtime *rt = j->prog->rt;
@@ -890,8 +913,12 @@ static int emit_call(struct jit *j, size_t pc, const struct bpf_insn *in)
 		movabs(j, R9, (uintptr_t)h->host_ctx);
 		call_abs(j, (const void *)h->host_fn);
 	} else {
+		if (j->checked)
+			save_args(j);
 		mov_rr(j, true, R9, R12);
 		call_abs(j, (const void *)h->fn);
+		if (j->checked)
+			restore_args(j);
 	}
 	if (j->checked) {
 		/* cmp dword [r12 + err], 0; jne fault */
@@ -1120,8 +1147,10 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 				op_rm(j, true, 0x89, R11, R12,
 				      offsetof(struct uebpf_run_ctx, err_pc),
 				      false);
+				save_args(j);
 				mov_rr(j, true, R9, R12);
 				call_abs(j, (const void *)jit_callx);
+				restore_args(j);
 				op_rm(j, false, 0x83, 7, R12,
 				      offsetof(struct uebpf_run_ctx, err), false);
 				e1(j, 0);
