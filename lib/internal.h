@@ -266,6 +266,21 @@ struct uebpf_run_ctx {
 	uintptr_t jit_frames[UEBPF_MAX_CALL_FRAMES];
 };
 
+/* Checked JIT runs: bytes from a to the end of the frame in use holding
+ * it, 0 when none does (interpreted runs have no such frames: their
+ * stack is regions[0]). */
+static inline uint64_t uebpf_jit_frame_room(const struct uebpf_run_ctx *ctx,
+					    uint64_t a)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->jit_depth && i < UEBPF_MAX_CALL_FRAMES; i++)
+		if (a >= ctx->jit_frames[i] &&
+		    a < ctx->jit_frames[i] + UEBPF_STACK_SIZE)
+			return ctx->jit_frames[i] + UEBPF_STACK_SIZE - a;
+	return 0;
+}
+
 /* An ld_imm64 that loads a map (BPF_PSEUDO_MAP_FD) or the address of its
  * element 0 plus off (BPF_PSEUDO_MAP_VALUE): rewritten to that constant at
  * load, remembered here for the verifier. */
@@ -310,6 +325,7 @@ struct uebpf_prog {
 	 * takes in r1 when every path passes the same one (else NULL): what
 	 * lets the JIT inline lookups.  NULL for unverified programs. */
 	struct uebpf_map **call_maps;
+#define UEBPF_CALL_MAP_POISON ((struct uebpf_map *)1) /* paths differ */
 	/* JIT (vm/jit_x86_64.c): chosen before verification (a PROG_ARRAY's
 	 * programs must agree), then the code: entry is called from C, body
 	 * is where a tail call lands, past the prologue.  jit_checked: the

@@ -381,16 +381,22 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 			goto fail;
 	}
 	if (prog->jit_wanted) {
-		err = uebpf_jit_compile(prog, log);
-		if (err == -EOPNOTSUPP && OPTS_GET(opts, engine, 0) ==
-						  UEBPF_ENGINE_DEFAULT) {
+		bool dflt = OPTS_GET(opts, engine, 0) == UEBPF_ENGINE_DEFAULT;
+		struct uebpf_vlog jlog = { 0 };
+
+		/* By default a program the JIT declines is interpreted, and
+		 * the reason is the host's debug log, not the caller's. */
+		err = uebpf_jit_compile(prog, dflt ? &jlog : log);
+		if (err == -EOPNOTSUPP && dflt) {
 			/* Only checked programs can be declined, and they
 			 * own no PROG_ARRAY: the interpreter runs them. */
-			pr_debug(rt, "prog '%s': runs in the interpreter: %s\n",
-				 name, vlog.first);
+			pr_debug(rt, "prog '%s': runs in the interpreter: %s",
+				 name, jlog.first);
 			prog->jit_wanted = false;
 			err = 0;
 		}
+		if (err && dflt && jlog.first[0])
+			uebpf_vlog_printf(log, "%s\n", jlog.first);
 		if (err)
 			goto fail;
 	}

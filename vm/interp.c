@@ -174,6 +174,7 @@ int uebpf_interp_fault(const struct uebpf_prog *prog,
 int uebpf_interp_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		     uint64_t r1, uint64_t r2, uint64_t *r0)
 {
+	ctx->jit_depth = 0; /* the stack is regions[0] */
 	return prog->checked ? run_checked(prog, ctx, r1, r2, r0) :
 			       run_fast(prog, ctx, r1, r2, r0);
 }

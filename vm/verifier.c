@@ -2411,6 +2411,38 @@ static int loop_call(struct env *e, uint32_t idx, int target);
 static int push_branch(struct env *e, struct vstate *st, uint32_t insn,
 		       uint32_t prev);
 
+/*
+ * The kernel's map_ptr_state: the map a helper call at idx takes, when
+ * every path reaching it passes the same one, which the JIT may then
+ * inline.  Only a map the program names (used_maps) counts: an inner map
+ * a map-in-map lookup returned is known here by its template only.
+ */
+static int record_call_map(struct env *e, uint32_t idx, struct uebpf_map *map)
+{
+	struct uebpf_prog *prog = e->prog;
+	bool named = false;
+	size_t i;
+
+	for (i = 0; i < prog->nr_used_maps; i++) {
+		if (prog->used_maps[i]->inner_map == map)
+			break;
+		if (prog->used_maps[i] == map)
+			named = true;
+	}
+	if (!named || i < prog->nr_used_maps)
+		map = UEBPF_CALL_MAP_POISON;
+	if (!prog->call_maps) {
+		prog->call_maps = calloc(e->cnt, sizeof(*prog->call_maps));
+		if (!prog->call_maps)
+			return -ENOMEM;
+	}
+	if (!prog->call_maps[idx])
+		prog->call_maps[idx] = map;
+	else if (prog->call_maps[idx] != map)
+		prog->call_maps[idx] = UEBPF_CALL_MAP_POISON;
+	return 0;
+}
+
 static int check_helper_call(struct env *e, uint32_t idx, int *next)
 {
 	const struct bpf_insn *in = &e->insns[idx];
@@ -2443,6 +2475,11 @@ static int check_helper_call(struct env *e, uint32_t idx, int *next)
 			return err;
 		if (p->arg[i] == UEBPF_ARG_NONE)
 			break;
+	}
+	if (m.map) {
+		err = record_call_map(e, idx, m.map);
+		if (err)
+			return err;
 	}
 	/* An ARRAY lookup with a constant key in range cannot fail: the
 	 * kernel elides the null check the program would otherwise need. */

@@ -704,13 +704,15 @@ static void *c_reader(void *arg)
 	return NULL;
 }
 
-/* Returns its own id: loaded, then patched before anyone can run it. */
+/* Returns its own id: loaded, then patched before anyone can run it
+ * (interpreted: a JIT's code would not see the patch). */
 static struct uebpf_prog *load_self_id(struct uebpf_runtime *rt)
 {
 	const struct bpf_insn insns[] = { MOV64_IMM(0, 0), EXIT() };
+	UEBPF_OPTS(uebpf_prog_load_opts, o, .engine = UEBPF_ENGINE_INTERP);
 	struct uebpf_prog *p;
 
-	p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 2, NULL);
+	p = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, insns, 2, &o);
 	if (p)
 		p->insns[0].imm = (int32_t)p->id;
 	return p;
