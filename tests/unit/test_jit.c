@@ -190,6 +190,36 @@ static void print_prog(const struct bpf_insn *insns, size_t cnt)
 		uebpf_prog_free(p);
 }
 
+/* A log line with its hexadecimal numbers (addresses: the stack's differ
+ * by engine) folded to "0x?". */
+static void mask_addrs(char *dst, size_t size, const char *src)
+{
+	size_t j = 0;
+
+	while (*src && j + 4 < size) {
+		if (src[0] == '0' && src[1] == 'x') {
+			memcpy(dst + j, "0x?", 3);
+			j += 3;
+			src += 2;
+			while ((*src >= '0' && *src <= '9') ||
+			       (*src >= 'a' && *src <= 'f'))
+				src++;
+		} else {
+			dst[j++] = *src++;
+		}
+	}
+	dst[j] = '\0';
+}
+
+static bool same_logs(const char *a, const char *b)
+{
+	char ma[512], mb[512];
+
+	mask_addrs(ma, sizeof(ma), a);
+	mask_addrs(mb, sizeof(mb), b);
+	return !strcmp(ma, mb);
+}
+
 static size_t first_diff(const uint8_t *a, const uint8_t *b, size_t n)
 {
 	size_t i;
@@ -247,7 +277,7 @@ static void diff_inputs(const char *what, const struct bpf_insn *insns,
 
 			if (a->err == b->err && a->r0 == b->r0 &&
 			    d == WORK_LEN &&
-			    (!same_log || !strcmp(a->log, b->log)))
+			    (!same_log || same_logs(a->log, b->log)))
 				continue;
 			print_prog(insns, cnt);
 			if (d < WORK_LEN)
@@ -1178,7 +1208,8 @@ TEST(test_call_depth)
 
 /* ---- checked mode: faults ---------------------------------------------------- */
 
-/* Same error, same r0 (untouched), same memory and the same log line. */
+/* Same error, same r0 (untouched), same memory and the same log line
+ * (but for addresses). */
 static void fault_case(const char *what, const struct bpf_insn *insns,
 		       size_t cnt, size_t len, int want)
 {
@@ -1285,19 +1316,19 @@ TEST(test_checked_faults)
 		assert_int_equal(o.err, -EFAULT);
 	}
 	{
-		/* a callee may read its caller's frame, not below its own;
-		 * a fault in a callee ends the whole run */
+		/* a fault in a callee ends the whole run (callers'
+		 * frames: test_checked_frames_contiguous) */
 		const struct bpf_insn p[] = {
 			ST_MEM(BPF_DW, 10, -8, 99), CALL_LOCAL(2),
 			ALU64_IMM(BPF_ADD, 0, 1), EXIT(),
-			LDX_MEM(BPF_DW, 0, 10, 504), LDX_MEM(BPF_DW, 2, 1, 0),
+			MOV64_IMM(0, 99), LDX_MEM(BPF_DW, 2, 1, 0),
 			EXIT(),
 		};
 		struct bpf_insn q[ARRAY_LEN(p)];
 		const uint8_t *in[1] = { pattern() };
 		struct outcome o;
 
-		diff_inputs("callee reads the caller's frame", p, ARRAY_LEN(p),
+		diff_inputs("a callee's access to the memory", p, ARRAY_LEN(p),
 			    in, 1, 16, false, &o);
 		assert_int_equal(o.err, 0);
 		assert_int_equal(o.r0, 100);
@@ -1305,6 +1336,121 @@ TEST(test_checked_faults)
 		q[5] = LDX_MEM(BPF_DW, 2, 1, 9);
 		fault_case("fault in a callee", q, ARRAY_LEN(q), 16, -EFAULT);
 	}
+}
+
+/*
+ * The stack of checked runs as the interpreter lays it out: frames are
+ * contiguous (a callee's r10 is its caller's r10 - 512), so a callee
+ * addressing past its own frame reaches its caller's slots; the callers'
+ * frames are the memory it may touch.
+ */
+TEST(test_checked_frames_contiguous)
+{
+	const struct bpf_insn p[] = {
+		ST_MEM(BPF_DW, 10, -16, 77), ST_MEM(BPF_DW, 10, -512, 78),
+		CALL_LOCAL(3), LDX_MEM(BPF_DW, 1, 10, -16),
+		ALU64_REG(BPF_ADD, 0, 1), EXIT(),
+		/* the callee: main's r10 - 16 and - 512, then writes them */
+		LDX_MEM(BPF_DW, 0, 10, 512 - 16), LDX_MEM(BPF_DW, 1, 10, 0),
+		ALU64_IMM(BPF_LSH, 0, 8), ALU64_REG(BPF_OR, 0, 1),
+		ST_MEM(BPF_DW, 10, 512 - 16, 1000), EXIT(),
+	};
+
+	UNUSED;
+	NEED_JIT();
+	fault_case("callee addresses its caller's frame through r10", p,
+		   ARRAY_LEN(p), 16, 0);
+}
+
+/* A subprogram's frame is not cleared between calls in the interpreter:
+ * what one call left, the next sees (raw programs may read any stack
+ * byte). */
+TEST(test_checked_frame_reuse)
+{
+	const struct bpf_insn p[] = {
+		CALL_LOCAL(4), MOV64_REG(6, 0), CALL_LOCAL(2),
+		ALU64_REG(BPF_ADD, 0, 6), EXIT(),
+		/* f: r0 = its r10 - 8 + 100; its r10 - 8 = 5 */
+		LDX_MEM(BPF_DW, 0, 10, -8), ST_MEM(BPF_DW, 10, -8, 5),
+		ALU64_IMM(BPF_ADD, 0, 100), EXIT(),
+	};
+
+	UNUSED;
+	NEED_JIT();
+	fault_case("a subprogram called twice reads its frame", p,
+		   ARRAY_LEN(p), 16, 0);
+}
+
+/* Faults on the stack: the same error and the same message. */
+TEST(test_checked_stack_faults)
+{
+	UNUSED;
+	NEED_JIT();
+	{
+		const struct bpf_insn p[] = {
+			ST_MEM(BPF_DW, 10, -16, 0), MOV64_IMM(1, 1),
+			ATOMIC(BPF_W, BPF_ADD, 10, 1, -10), MOV64_IMM(0, 1),
+			EXIT(),
+		};
+		fault_case("misaligned 32-bit atomic on the stack", p,
+			   ARRAY_LEN(p), 16, -EFAULT);
+	}
+	{
+		const struct bpf_insn p[] = {
+			ST_MEM(BPF_DW, 10, -16, 0), MOV64_IMM(1, 1),
+			ATOMIC(BPF_DW, BPF_XCHG, 10, 1, -12), MOV64_IMM(0, 1),
+			EXIT(),
+		};
+		fault_case("misaligned 64-bit xchg on the stack", p,
+			   ARRAY_LEN(p), 16, -EFAULT);
+	}
+	{
+		const struct bpf_insn p[] = { MOV64_IMM(0, 0),
+					      LDX_MEM(BPF_DW, 0, 10, -4),
+					      EXIT() };
+		fault_case("load straddling the top of the stack", p,
+			   ARRAY_LEN(p), 16, -EFAULT);
+	}
+	{
+		/* a pointer into a callee's frame, used after its return */
+		const struct bpf_insn p[] = {
+			CALL_LOCAL(2), LDX_MEM(BPF_DW, 0, 0, 0), EXIT(),
+			ST_MEM(BPF_DW, 10, -8, 9), MOV64_REG(0, 10),
+			ALU64_IMM(BPF_ADD, 0, -8), EXIT(),
+		};
+		const uint8_t *in[1] = { pattern() };
+		struct outcome o;
+
+		diff_inputs("a returned callee's frame", p, ARRAY_LEN(p), in,
+			    1, 16, false, &o);
+		assert_int_equal(o.err, -EFAULT);
+	}
+}
+
+/* INT_MIN / -1 and INT_MIN % -1 by K, in every register. */
+TEST(test_sdiv_intmin_imm)
+{
+	static struct pb p;
+	unsigned int cls, op, d;
+	uint64_t v[10];
+
+	UNUSED;
+	NEED_JIT();
+	for (cls = 0; cls < 2; cls++)
+		for (op = 0; op < 2; op++) {
+			for (d = 0; d < 10; d++)
+				v[d] = cls ? 0x8000000000000000ull
+					   : 0xffffffff80000000ull + (d & 1) * 0x100000000ull;
+			prologue(&p);
+			init_regs(&p, v);
+			for (d = 0; d < 10; d++)
+				emit(&p, INSN((cls ? BPF_ALU64 : BPF_ALU) |
+						      (op ? BPF_MOD : BPF_DIV) | BPF_K,
+					      d, 0, 1, -1));
+			epilogue(&p);
+			diff1(op ? "smod INT_MIN, -1" : "sdiv INT_MIN, -1", p.i,
+			      p.n);
+		}
 }
 
 /* ---- constant blinding ------------------------------------------------------- */
@@ -1491,10 +1637,12 @@ TEST(test_options)
 	}
 	/* the default with a budget: the interpreter, which counts */
 	{
-		const struct bpf_insn loop[] = { JA(-1), EXIT() };
+		const struct bpf_insn loop[] = { MOV64_IMM(0, 0),
+						 JMP_IMM(BPF_JEQ, 0, 0, -1),
+						 EXIT() };
 		UEBPF_OPTS(uebpf_prog_load_opts, o, .insn_budget = 1000);
 
-		prog = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, loop, 2, &o);
+		prog = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, loop, 3, &o);
 		assert_non_null(prog);
 		assert_int_equal(uebpf_prog_engine(prog), UEBPF_ENGINE_INTERP);
 		assert_int_equal(uebpf_prog_run(prog, work, 8, &r0), -ETIMEDOUT);
@@ -2074,6 +2222,10 @@ int main(void)
 		T(test_calls),
 		T(test_call_depth),
 		T(test_checked_faults),
+		T(test_checked_frames_contiguous),
+		T(test_checked_frame_reuse),
+		T(test_checked_stack_faults),
+		T(test_sdiv_intmin_imm),
 		T(test_blinding_hides_constants),
 		T(test_blinding_keys_differ),
 		T(test_wx),
