@@ -35,6 +35,9 @@
 
 #include <cmocka.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "uebpf.h"
 #include "insn.h"
 #include "../../lib/internal.h"
@@ -2134,6 +2137,85 @@ TEST(test_xdp_bpf_loop)
 	obj_close(&o);
 }
 
+/*
+ * A tail call from a subprogram, into the program itself: every tail call
+ * leaves the subprogram's frame on the stack (the target returns to the
+ * subprogram's caller), so 34 bodies run nested, deeper than 8 frames,
+ * which the kernel allows (it bounds tail calls, not those frames).  Both
+ * engines against each other and, where bpf(2) is allowed, against the
+ * kernel's BPF_PROG_TEST_RUN.
+ */
+TEST(test_xdp_tail_call_from_subprog)
+{
+	uint8_t pkt[64] = { 0 };
+	struct objpair o;
+	uint64_t runs[NR_E] = { 0 }, kruns = 0;
+	uint32_t ret[NR_E], kret = 0, k = 0;
+	struct bpf_object *ko;
+	int e, kerr = -1;
+
+	UNUSED;
+	NEED_JIT();
+	obj_open(&o, "tail_call_sub");
+	set_slot(&o, 0, "tc_sub");
+	for (e = 0; e < NR_E; e++) {
+		static uint8_t frame[1024];
+		UEBPF_OPTS(uebpf_xdp_buff, b, .data_hard_start = frame,
+			   .data = frame + UEBPF_XDP_HEADROOM,
+			   .data_end = frame + UEBPF_XDP_HEADROOM + sizeof(pkt),
+			   .frame_sz = sizeof(frame));
+		UEBPF_OPTS(uebpf_xdp_result, res);
+
+		runlog[0] = '\0';
+		uebpf_xdp_run(obj_prog(&o, e, "tc_sub"), &b, &res);
+		ret[e] = res.err ? (uint32_t)res.err : res.retval;
+		assert_int_equal(uebpf_map_lookup_elem(obj_map(&o, e, "out"), &k,
+						       &runs[e]), 0);
+		print_message("%s: retval %u err %d, %llu bodies ran%s%s",
+			      e_name[e], res.retval, res.err,
+			      (unsigned long long)runs[e],
+			      runlog[0] ? "; log: " : "\n", runlog);
+		compared++;
+	}
+	obj_close(&o);
+	ko = bpf_object__open_file(prog_path("tail_call_sub"), NULL);
+	if (ko && !bpf_object__load(ko)) {
+		int fd = bpf_program__fd(
+			bpf_object__find_program_by_name(ko, "tc_sub"));
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt,
+			    .data_size_in = sizeof(pkt), .repeat = 1);
+
+		bpf_map_update_elem(bpf_map__fd(bpf_object__find_map_by_name(
+					    ko, "jmp")),
+				    &k, &fd, 0);
+		kerr = bpf_prog_test_run_opts(fd, &t);
+		kret = t.retval;
+		bpf_map_lookup_elem(
+			bpf_map__fd(bpf_object__find_map_by_name(ko, "out")),
+			&k, &kruns);
+		print_message("kernel: retval %u, %llu bodies ran\n", kret,
+			      (unsigned long long)kruns);
+	} else {
+		print_message("the kernel is not asked: bpf(2) refused "
+			      "(no CAP_BPF?)\n");
+	}
+	if (ko)
+		bpf_object__close(ko);
+	for (e = 0; e < NR_E; e++) {
+		if (!kerr && (ret[e] != kret || runs[e] != kruns))
+			fail_msg("%s: retval/err %d, %llu bodies; the kernel: "
+				 "retval %u, %llu bodies",
+				 e_name[e], (int)ret[e],
+				 (unsigned long long)runs[e], kret,
+				 (unsigned long long)kruns);
+		if (ret[e] != ret[0] || runs[e] != runs[0])
+			fail_msg("interp: retval/err %d, %llu bodies; %s: %d, "
+				 "%llu", (int)ret[0],
+				 (unsigned long long)runs[0], e_name[e],
+				 (int)ret[e], (unsigned long long)runs[e]);
+	}
+}
+
 /* Every other object of tests/progs with XDP programs: loads in both
  * engines (what the JIT declines fails the test) and agrees on a few
  * packets.  Programs whose results depend on time or randomness are only
@@ -2233,6 +2315,7 @@ int main(void)
 		T(test_xdp_debug_mode),
 		T(test_xdp_tail_calls),
 		T(test_xdp_bpf_loop),
+		T(test_xdp_tail_call_from_subprog),
 		T(test_xdp_objects_load),
 	};
 
