@@ -14,7 +14,8 @@
  *   INTERP and once with engine JIT (every other program with constant
  *   blinding).  What the verifier refuses is skipped (both engines must
  *   agree on that too).  R packets of various lengths and metadata go
- *   through both, one after the other in the same frame: the verdict (r0),
+ *   through both, one after the other in the same frame (odd ones as CPU
+ *   slot 1, even ones as slot 0): the verdict (r0),
  *   the error, the frame's bytes, the new data / data_end / data_meta and
  *   every map's contents after each packet must be the same.
  *
@@ -278,11 +279,14 @@ static int cmp_map(struct sh_env *e, unsigned int i, char *why, size_t wsz)
 			ra = uebpf_map_lookup_elem(ma, &k, va);
 			rb = uebpf_map_lookup_elem(mb, &k, vb);
 			if (ra || rb || memcmp(va, vb, vsz)) {
+				size_t d = 0;
+
+				while (d < vsz && va[d] == vb[d])
+					d++;
 				snprintf(why, wsz,
 					 "map %s key %u: interp (%d) and jit "
 					 "(%d) values differ at byte %zu",
-					 uebpf_map_name(ma), k, ra, rb,
-					 (size_t)0);
+					 uebpf_map_name(ma), k, ra, rb, d);
 				printf("  interp value:\n");
 				hexdump(va, vsz);
 				printf("  jit value:\n");
@@ -403,6 +407,9 @@ static int xdp_one(struct sh_env *e, uint8_t *frame, unsigned long long i,
 			memset(frame, 0, SH_FRAME);
 			sh_setup_packet(&e[w], &rr[w], &pk, &x[w]);
 			last_warn[w][0] = '\0';
+			/* odd packets on CPU slot 1: per-CPU values of
+			 * another slot */
+			uebpf_worker_bind(e[w].rt, k & 1);
 			ot->r0 = 0xdeadbeef;
 			ot->err = uebpf_xdp_run_ctx(prog[w], &x[w], &ot->r0);
 			ot->data = (uint8_t *)x[w].data - frame;
@@ -447,9 +454,10 @@ static int xdp_one(struct sh_env *e, uint8_t *frame, unsigned long long i,
 					fail_head("xdp", i, why, blind);
 		}
 		if (why[0]) {
-			printf("packet %u: %u bytes, %u bytes of metadata, "
-			       "ingress_ifindex %u, rx_queue_index %u\n",
-			       k, pk.len, pk.meta, pk.ifindex, pk.rxq);
+			printf("packet %u (CPU slot %u): %u bytes, %u bytes of "
+			       "metadata, ingress_ifindex %u, rx_queue_index "
+			       "%u\n",
+			       k, k & 1, pk.len, pk.meta, pk.ifindex, pk.rxq);
 			if (last_warn[A][0])
 				printf("interp log: %s", last_warn[A]);
 			if (last_warn[B][0])
@@ -469,9 +477,11 @@ static int xdp_one(struct sh_env *e, uint8_t *frame, unsigned long long i,
 		dump_xlated("program as run", prog[B]);
 	}
 out:
-	for (w = A; w <= B; w++)
+	for (w = A; w <= B; w++) {
+		uebpf_worker_bind(e[w].rt, 0);
 		if (prog[w])
 			free_prog(&e[w], prog[w]);
+	}
 	fflush(stdout);
 	return bad;
 }
