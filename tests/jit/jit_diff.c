@@ -58,8 +58,14 @@ struct opts {
 };
 
 static struct opts o = {
-	.seed = 1, .count = 1000, .runs = 8, .mutate = 30, .raw_len = 64,
-	.xdp = true, .raw = true, .index = -1,
+	.seed = 1,
+	.count = 1000,
+	.runs = 8,
+	.mutate = 30,
+	.raw_len = 64,
+	.xdp = true,
+	.raw = true,
+	.index = -1,
 };
 
 enum { A, B }; /* A: the interpreter, B: the JIT */
@@ -92,7 +98,8 @@ static uint64_t prog_seed(uint64_t seed, uint64_t i)
 	return s ^ (s >> 31);
 }
 
-/* ---- two environments ------------------------------------------------------ */
+/* ---- two environments ------------------------------------------------------
+ */
 
 /* The harness's maps, made the same way in each runtime (so their ids
  * agree); no checking helper wrappers: the programs are verified. */
@@ -104,13 +111,13 @@ static int env_init(struct sh_env *e, int which, uint8_t *frame)
 		uint32_t key_size, value_size, max_entries, key_range, flags;
 		bool global;
 	} defs[] = {
-		{ BPF_MAP_TYPE_ARRAY, "gen_array", 4, 44, 8, 10, 0, false },
-		{ BPF_MAP_TYPE_HASH, "gen_hash", 8, 24, 16, 20, 0, false },
-		{ BPF_MAP_TYPE_PERCPU_ARRAY, "gen_pcpu", 4, 16, 4, 5, 0, false },
-		{ BPF_MAP_TYPE_LRU_HASH, "gen_lru", 4, 36, 8, 12, 0, false },
-		{ BPF_MAP_TYPE_ARRAY, "gen_data", 4, 64, 1, 1, 0, true },
-		{ BPF_MAP_TYPE_ARRAY, "gen_rodata", 4, 40, 1, 1,
-		  BPF_F_RDONLY_PROG, true },
+		{BPF_MAP_TYPE_ARRAY, "gen_array", 4, 44, 8, 10, 0, false},
+		{BPF_MAP_TYPE_HASH, "gen_hash", 8, 24, 16, 20, 0, false},
+		{BPF_MAP_TYPE_PERCPU_ARRAY, "gen_pcpu", 4, 16, 4, 5, 0, false},
+		{BPF_MAP_TYPE_LRU_HASH, "gen_lru", 4, 36, 8, 12, 0, false},
+		{BPF_MAP_TYPE_ARRAY, "gen_data", 4, 64, 1, 1, 0, true},
+		{BPF_MAP_TYPE_ARRAY, "gen_rodata", 4, 40, 1, 1,
+		 BPF_F_RDONLY_PROG, true},
 	};
 	UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 2, .log_fn = log_fn,
 		   .log_ctx = last_warn[which]);
@@ -168,9 +175,8 @@ static struct uebpf_prog *load(struct sh_env *e, int which,
 			       const struct bpf_insn *insns, size_t cnt,
 			       bool blind)
 {
-	UEBPF_OPTS(uebpf_prog_load_opts, lo, .name = "gen",
-		   .log_buf = e->vlog, .log_size = e->vlog_size,
-		   .log_level = 1,
+	UEBPF_OPTS(uebpf_prog_load_opts, lo, .name = "gen", .log_buf = e->vlog,
+		   .log_size = e->vlog_size, .log_level = 1,
 		   .engine = which == A || o.self ? UEBPF_ENGINE_INTERP
 						  : UEBPF_ENGINE_JIT,
 		   .jit_blinding = which == B && blind && !o.self);
@@ -185,7 +191,8 @@ static void free_prog(struct sh_env *e, struct uebpf_prog *prog)
 	uebpf_epoch_synchronize(&e->rt->epoch);
 }
 
-/* ---- reporting ------------------------------------------------------------- */
+/* ---- reporting -------------------------------------------------------------
+ */
 
 static void hexdump(const uint8_t *p, size_t n)
 {
@@ -255,7 +262,8 @@ static void fail_head(const char *mode, unsigned long long idx,
 	       o.blocks, o.raw_len);
 }
 
-/* ---- xdp mode ---------------------------------------------------------------- */
+/* ---- xdp mode
+ * ---------------------------------------------------------------- */
 
 /* One map's contents in both environments; 0 when equal, else prints
  * the first difference and returns 1. */
@@ -305,8 +313,7 @@ static int cmp_map(struct sh_env *e, unsigned int i, char *why, size_t wsz)
 	     ra = uebpf_map_get_next_key(ma, key, key)) {
 		na++;
 		if (uebpf_map_lookup_elem(ma, key, va) ||
-		    uebpf_map_lookup_elem(mb, key, vb) ||
-		    memcmp(va, vb, vsz)) {
+		    uebpf_map_lookup_elem(mb, key, vb) || memcmp(va, vb, vsz)) {
 			snprintf(why, wsz, "map %s: an entry differs",
 				 uebpf_map_name(ma));
 			if (quiet)
@@ -347,8 +354,7 @@ struct stats {
 /* What differs between two outcomes (and the maps of their two
  * environments), in why; "" when nothing. */
 static void outcome_diff(struct sh_env *e, const struct xdp_outcome *out,
-			 char *why, size_t wsz, const char *na,
-			 const char *nb)
+			 char *why, size_t wsz, const char *na, const char *nb)
 {
 	unsigned int m;
 
@@ -482,9 +488,10 @@ static int xdp_one(struct sh_env *e, uint8_t *frame, unsigned long long i,
 		       p->nr_mut ? "mutated" : "clean",
 		       prog[A] ? "accepted" : "refused");
 	if (!prog[A] != !prog[B]) {
-		fail_head("xdp", i, prog[A] ? "the JIT engine's load failed"
-					    : "only the JIT engine's load "
-					      "succeeded",
+		fail_head("xdp", i,
+			  prog[A] ? "the JIT engine's load failed"
+				  : "only the JIT engine's load "
+				    "succeeded",
 			  blind);
 		printf("interp log (end):\n%s\n",
 		       e[A].vlog + (strlen(e[A].vlog) > 2000
@@ -579,7 +586,8 @@ out:
 	return bad;
 }
 
-/* ---- raw mode ------------------------------------------------------------------ */
+/* ---- raw mode
+ * ------------------------------------------------------------------ */
 
 /*
  * r1 (the memory: 128 bytes) goes to r10 - 80; r10 - 64 .. r10 - 1 are
@@ -636,9 +644,11 @@ static void remit(struct rawp *p, uint8_t code, uint8_t dst, uint8_t src,
 		  int16_t off, int32_t imm)
 {
 	if (p->n < sizeof(p->i) / sizeof(p->i[0]))
-		p->i[p->n++] = (struct bpf_insn){ .code = code, .dst_reg = dst,
-						  .src_reg = src, .off = off,
-						  .imm = imm };
+		p->i[p->n++] = (struct bpf_insn){.code = code,
+						 .dst_reg = dst,
+						 .src_reg = src,
+						 .off = off,
+						 .imm = imm};
 }
 
 static void rld64(struct rawp *p, uint8_t dst, uint64_t v)
@@ -669,19 +679,19 @@ struct rcalls {
 static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 		     bool main, struct rcalls *calls)
 {
-	static const uint8_t alu[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV,
-				       BPF_OR,	BPF_AND, BPF_LSH, BPF_RSH,
-				       BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV,
-				       BPF_ARSH, BPF_END };
-	static const uint8_t jmp[] = { BPF_JEQ,	 BPF_JGT,  BPF_JGE, BPF_JSET,
-				       BPF_JNE,	 BPF_JSGT, BPF_JSGE, BPF_JLT,
-				       BPF_JLE,	 BPF_JSLT, BPF_JSLE };
-	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	static const uint8_t alu[] = {
+		BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR,  BPF_AND,  BPF_LSH,
+		BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR, BPF_MOV, BPF_ARSH, BPF_END};
+	static const uint8_t jmp[] = {BPF_JEQ, BPF_JGT,	 BPF_JGE,  BPF_JSET,
+				      BPF_JNE, BPF_JSGT, BPF_JSGE, BPF_JLT,
+				      BPF_JLE, BPF_JSLT, BPF_JSLE};
+	static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
 	struct pending pend[256];
 	unsigned int npend = 0, b, j;
 
 	for (b = 0; b < len; b++) {
-		uint8_t d = (uint8_t)gen_below(r, 10), s = (uint8_t)gen_below(r, 10);
+		uint8_t d = (uint8_t)gen_below(r, 10),
+			s = (uint8_t)gen_below(r, 10);
 		unsigned int kind = gen_below(r, 100);
 
 		/* land pending jumps here */
@@ -706,22 +716,30 @@ static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 				continue;
 			}
 			if (op == BPF_END) {
-				static const int32_t w[] = { 16, 32, 64 };
+				static const int32_t w[] = {16, 32, 64};
 
-				remit(p, cls | op | (gen_chance(r, 50) && cls == BPF_ALU ? BPF_TO_BE : BPF_TO_LE),
+				remit(p,
+				      cls | op |
+					      (gen_chance(r, 50) &&
+							       cls == BPF_ALU
+						       ? BPF_TO_BE
+						       : BPF_TO_LE),
 				      d, 0, 0, w[gen_below(r, 3)]);
 				continue;
 			}
-			if ((op == BPF_DIV || op == BPF_MOD) && gen_chance(r, 50))
+			if ((op == BPF_DIV || op == BPF_MOD) &&
+			    gen_chance(r, 50))
 				off = 1;
 			if (op == BPF_MOV && x && gen_chance(r, 30)) {
-				static const int16_t m[] = { 8, 16, 32 };
+				static const int16_t m[] = {8, 16, 32};
 
 				off = m[gen_below(r, cls == BPF_ALU64 ? 3 : 2)];
 			}
-			if ((op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) &&
+			if ((op == BPF_LSH || op == BPF_RSH ||
+			     op == BPF_ARSH) &&
 			    !x && gen_chance(r, 80))
-				imm = (int32_t)gen_below(r, cls == BPF_ALU64 ? 64 : 32);
+				imm = (int32_t)gen_below(
+					r, cls == BPF_ALU64 ? 64 : 32);
 			if ((op == BPF_DIV || op == BPF_MOD) && !x &&
 			    gen_chance(r, 10))
 				imm = 0;
@@ -746,33 +764,41 @@ static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 				if (gen_chance(r, 50))
 					remit(p, BPF_JMP | BPF_JA, 0, 0, 0, 0);
 				else
-					remit(p, BPF_JMP32 | BPF_JA, 0, 0, 0, 0);
+					remit(p, BPF_JMP32 | BPF_JA, 0, 0, 0,
+					      0);
 			} else {
 				remit(p, cls | op | (x ? BPF_X : BPF_K), d,
 				      x ? s : 0, 0, x ? 0 : rnd_imm(r));
 			}
-			pend[npend++] = (struct pending){ p->n - 1, target };
+			pend[npend++] = (struct pending){p->n - 1, target};
 		} else if (kind < 86) {
 			/* stack loads and stores in r10 - 64 .. r10 - 1 */
 			unsigned int si = gen_below(r, 4), n = 1u << si;
-			int16_t off = (int16_t)(-(int)n * (1 + (int)gen_below(r, 64 / n)));
+			int16_t off =
+				(int16_t)(-(int)n *
+					  (1 + (int)gen_below(r, 64 / n)));
 
 			if (!gen_chance(r, 70))
-				off = (int16_t)(-(int)n - (int)gen_below(r, 65 - n));
+				off = (int16_t)(-(int)n -
+						(int)gen_below(r, 65 - n));
 			switch (gen_below(r, 4)) {
 			case 0:
-				remit(p, BPF_LDX | BPF_MEM | sizes[si], d, 10, off, 0);
+				remit(p, BPF_LDX | BPF_MEM | sizes[si], d, 10,
+				      off, 0);
 				break;
 			case 1:
-				remit(p, BPF_LDX | (si < 3 ? BPF_MEMSX : BPF_MEM) | sizes[si],
+				remit(p,
+				      BPF_LDX | (si < 3 ? BPF_MEMSX : BPF_MEM) |
+					      sizes[si],
 				      d, 10, off, 0);
 				break;
 			case 2:
-				remit(p, BPF_STX | BPF_MEM | sizes[si], 10, s, off, 0);
+				remit(p, BPF_STX | BPF_MEM | sizes[si], 10, s,
+				      off, 0);
 				break;
 			default:
-				remit(p, BPF_ST | BPF_MEM | sizes[si], 10, 0, off,
-				      rnd_imm(r));
+				remit(p, BPF_ST | BPF_MEM | sizes[si], 10, 0,
+				      off, rnd_imm(r));
 				break;
 			}
 		} else if (kind < 92 && main) {
@@ -782,25 +808,32 @@ static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 			int16_t off = (int16_t)(80 + gen_below(r, 49 - n));
 
 			if (gen_chance(r, 3))
-				off = gen_chance(r, 50) ? (int16_t)(RAW_MEM - n + 1 + gen_below(r, 8))
-							: (int16_t)-(1 + (int)gen_below(r, 8));
+				off = gen_chance(r, 50)
+					      ? (int16_t)(RAW_MEM - n + 1 +
+							  gen_below(r, 8))
+					      : (int16_t) - (1 + (int)gen_below(
+									 r, 8));
 			if (d == s)
 				s = (uint8_t)((s + 1) % 10);
 			remit(p, BPF_LDX | BPF_MEM | BPF_DW, d, 10, -80, 0);
 			switch (gen_below(r, 5)) {
 			case 0:
-				remit(p, BPF_LDX | BPF_MEM | sizes[si], s, d, off, 0);
+				remit(p, BPF_LDX | BPF_MEM | sizes[si], s, d,
+				      off, 0);
 				break;
 			case 1:
-				remit(p, BPF_STX | BPF_MEM | sizes[si], d, s, off, 0);
+				remit(p, BPF_STX | BPF_MEM | sizes[si], d, s,
+				      off, 0);
 				break;
 			case 2:
-				remit(p, BPF_ST | BPF_MEM | sizes[si], d, 0, off,
-				      rnd_imm(r));
+				remit(p, BPF_ST | BPF_MEM | sizes[si], d, 0,
+				      off, rnd_imm(r));
 				break;
 			case 3:
 				if (si < 3) {
-					remit(p, BPF_LDX | BPF_MEMSX | sizes[si], s, d, off, 0);
+					remit(p,
+					      BPF_LDX | BPF_MEMSX | sizes[si],
+					      s, d, off, 0);
 					break;
 				}
 				/* fall through */
@@ -812,10 +845,11 @@ static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 					off = (int16_t)(off & ~(int)(n - 1));
 				if (off < 80 && off >= 0)
 					off = 80;
-				remit(p, BPF_STX | BPF_ATOMIC | sizes[si], d, s, off,
-				      (int32_t[]){ BPF_ADD, BPF_OR | BPF_FETCH,
-						   BPF_XCHG, BPF_CMPXCHG,
-						   BPF_XOR }[gen_below(r, 5)]);
+				remit(p, BPF_STX | BPF_ATOMIC | sizes[si], d, s,
+				      off,
+				      (int32_t[]){BPF_ADD, BPF_OR | BPF_FETCH,
+						  BPF_XCHG, BPF_CMPXCHG,
+						  BPF_XOR}[gen_below(r, 5)]);
 				break;
 			}
 		} else if (kind < 95 && main && calls->n < 64) {
@@ -825,17 +859,25 @@ static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 		} else {
 			/* stack atomics, aligned */
 			static const int32_t aops[] = {
-				BPF_ADD, BPF_OR, BPF_AND, BPF_XOR,
-				BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH,
-				BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH,
-				BPF_XCHG, BPF_CMPXCHG,
+				BPF_ADD,
+				BPF_OR,
+				BPF_AND,
+				BPF_XOR,
+				BPF_ADD | BPF_FETCH,
+				BPF_OR | BPF_FETCH,
+				BPF_AND | BPF_FETCH,
+				BPF_XOR | BPF_FETCH,
+				BPF_XCHG,
+				BPF_CMPXCHG,
 			};
 			bool dw = gen_chance(r, 50);
-			int16_t off = (int16_t)(dw ? -8 * (1 + (int)gen_below(r, 8))
-						   : -4 * (1 + (int)gen_below(r, 16)));
+			int16_t off =
+				(int16_t)(dw ? -8 * (1 + (int)gen_below(r, 8))
+					     : -4 * (1 +
+						     (int)gen_below(r, 16)));
 
-			remit(p, BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W), 10,
-			      s, off, aops[gen_below(r, 10)]);
+			remit(p, BPF_STX | BPF_ATOMIC | (dw ? BPF_DW : BPF_W),
+			      10, s, off, aops[gen_below(r, 10)]);
 		}
 	}
 	/* the end: pending jumps land on what follows */
@@ -858,7 +900,7 @@ static void raw_init_stack(struct gen_rng *r, struct rawp *p)
 
 static void raw_gen(struct gen_rng *r, struct rawp *p, unsigned int len)
 {
-	struct rcalls calls = { .n = 0 };
+	struct rcalls calls = {.n = 0};
 	size_t j, sub;
 	unsigned int k;
 
@@ -884,7 +926,8 @@ static void raw_gen(struct gen_rng *r, struct rawp *p, unsigned int len)
 		raw_body(r, p, 1 + gen_below(r, len / 2 + 1), false, &calls);
 		remit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 		for (k = 0; k < calls.n; k++)
-			p->i[calls.pc[k]].imm = (int32_t)(sub - calls.pc[k] - 1);
+			p->i[calls.pc[k]].imm =
+				(int32_t)(sub - calls.pc[k] - 1);
 	}
 	for (j = 0; j < p->n; j++)
 		if (p->i[j].code == (BPF_JMP32 | BPF_JA)) {
@@ -910,8 +953,10 @@ static int raw_one(struct sh_env *e, unsigned long long i, struct stats *st)
 	for (w = A; w <= B; w++) {
 		prog[w] = load(&e[w], w, BPF_PROG_TYPE_UNSPEC, p.i, p.n, blind);
 		if (!prog[w]) {
-			fail_head("raw", i, w == A ? "the interpreter's load failed (the generator is wrong)"
-						   : "the JIT engine's load failed",
+			fail_head("raw", i,
+				  w == A ? "the interpreter's load failed (the "
+					   "generator is wrong)"
+					 : "the JIT engine's load failed",
 				  blind);
 			printf("log: %s\n", e[w].vlog);
 			gen_disasm(stdout, p.i, p.n);
@@ -941,10 +986,11 @@ static int raw_one(struct sh_env *e, unsigned long long i, struct stats *st)
 		if (err[A])
 			st->raw_faults++;
 		if (err[A] != err[B] || r0[A] != r0[B])
-			snprintf(why, sizeof(why),
-				 "interp: err %d r0 %#llx; jit: err %d r0 %#llx",
-				 err[A], (unsigned long long)r0[A], err[B],
-				 (unsigned long long)r0[B]);
+			snprintf(
+				why, sizeof(why),
+				"interp: err %d r0 %#llx; jit: err %d r0 %#llx",
+				err[A], (unsigned long long)r0[A], err[B],
+				(unsigned long long)r0[B]);
 		else if (!same_logs(last_warn[A], last_warn[B]))
 			snprintf(why, sizeof(why),
 				 "the runs stopped with different messages");
@@ -953,12 +999,14 @@ static int raw_one(struct sh_env *e, unsigned long long i, struct stats *st)
 
 			while (out[A][d] == out[B][d])
 				d++;
-			snprintf(why, sizeof(why),
-				 "register dump differs at byte %zu (r%zu): "
-				 "interp %#llx, jit %#llx",
-				 d, d / 8,
-				 (unsigned long long)((uint64_t *)out[A])[d / 8],
-				 (unsigned long long)((uint64_t *)out[B])[d / 8]);
+			snprintf(
+				why, sizeof(why),
+				"register dump differs at byte %zu (r%zu): "
+				"interp %#llx, jit %#llx",
+				d, d / 8,
+				(unsigned long long)((uint64_t *)out[A])[d / 8],
+				(unsigned long long)((
+					uint64_t *)out[B])[d / 8]);
 		}
 		if (why[0]) {
 			fail_head("raw", i, why, blind);
@@ -972,31 +1020,31 @@ static int raw_one(struct sh_env *e, unsigned long long i, struct stats *st)
 	if (bad || (o.verbose && o.index >= 0))
 		dump_xlated("program", prog[A]);
 	else if (o.verbose)
-		printf("---- raw program %llu: %zu insns: err %d r0 %#llx\n",
-		       i, p.n, err[A], (unsigned long long)r0[A]);
+		printf("---- raw program %llu: %zu insns: err %d r0 %#llx\n", i,
+		       p.n, err[A], (unsigned long long)r0[A]);
 	for (w = A; w <= B; w++)
 		free_prog(&e[w], prog[w]);
 	fflush(stdout);
 	return bad;
 }
 
-/* ---- main ---------------------------------------------------------------------- */
+/* ---- main
+ * ---------------------------------------------------------------------- */
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: jit_diff [--seed S] [--count N] [--seconds T] "
-		"[--runs R] [--mutate PCT]\n"
-		"                [--blocks B] [--raw-len L] "
-		"[--mode xdp|raw|both] [--index I] [-v] [--self]\n");
+	fprintf(stderr, "usage: jit_diff [--seed S] [--count N] [--seconds T] "
+			"[--runs R] [--mutate PCT]\n"
+			"                [--blocks B] [--raw-len L] "
+			"[--mode xdp|raw|both] [--index I] [-v] [--self]\n");
 	exit(2);
 }
 
 static bool build_has_jit(void)
 {
 	static const struct bpf_insn ret[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 1 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 1},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
 	UEBPF_OPTS(uebpf_runtime_opts, ro, .log_quiet = 1);
 	UEBPF_OPTS(uebpf_prog_load_opts, lo, .engine = UEBPF_ENGINE_JIT);
@@ -1017,7 +1065,7 @@ int main(int argc, char **argv)
 {
 	static uint8_t frame[SH_FRAME] __attribute__((aligned(4096)));
 	struct sh_env env[2];
-	struct stats st = { 0 };
+	struct stats st = {0};
 	unsigned long long i, first, last;
 	struct gen_opts go;
 	double t0 = now();
@@ -1071,19 +1119,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	go = (struct gen_opts){ .maps = env[A].gmaps,
-				.nr_maps = env[A].nr_maps,
-				.mutate_pct = o.mutate,
-				.max_blocks = o.blocks };
+	go = (struct gen_opts){.maps = env[A].gmaps,
+			       .nr_maps = env[A].nr_maps,
+			       .mutate_pct = o.mutate,
+			       .max_blocks = o.blocks};
 	first = o.index >= 0 ? (unsigned long long)o.index : 0;
 	last = o.index >= 0 ? first + 1 : o.count;
 	printf("jit_diff: seed %llu, %s %llu%s, %s%s%s, %u packets each%s\n",
 	       (unsigned long long)o.seed,
 	       o.index >= 0 ? "program" : "programs:",
 	       o.index >= 0 ? first : o.count,
-	       o.seconds > 0 ? " (or the time limit)" : "",
-	       o.xdp ? "XDP" : "", o.xdp && o.raw ? " and " : "",
-	       o.raw ? "raw" : "", o.runs,
+	       o.seconds > 0 ? " (or the time limit)" : "", o.xdp ? "XDP" : "",
+	       o.xdp && o.raw ? " and " : "", o.raw ? "raw" : "", o.runs,
 	       o.self ? ", SELF TEST: the interpreter against itself" : "");
 	fflush(stdout);
 	for (i = first; i < last && failures < 3; i++) {

@@ -16,9 +16,12 @@
  * forwards and backwards (across the rel8 / rel32 boundary), loads and
  * stores of every size at disp8 and disp32 offsets from every base
  * register, atomics, ld_imm64, BPF-to-BPF calls; then the checked mode's
- * faults, constant blinding (the image never holds the constant), W^X,
- * the engine options and the XDP programs of tests/progs with tail calls
- * and bpf_loop.
+ * faults and stack (laid out as the interpreter lays it out: contiguous
+ * frames, not cleared between calls), constant blinding (the image never
+ * holds the constant), W^X, the engine options, inline array lookups per
+ * CPU slot, and the XDP programs of tests/progs with tail calls (from a
+ * subprogram too, against the kernel where bpf(2) is allowed) and
+ * bpf_loop.
  *
  * The interpreter is the oracle (the conformance suite and the kernel
  * differential tests check it).  While the build has no JIT, every case
@@ -74,7 +77,7 @@ static struct uebpf_runtime *new_rt(void)
 
 static int group_setup(void **state)
 {
-	static const struct bpf_insn ret1[] = { MOV64_IMM(0, 1), EXIT() };
+	static const struct bpf_insn ret1[] = {MOV64_IMM(0, 1), EXIT()};
 	char vlog[512] = "";
 	UEBPF_OPTS(uebpf_prog_load_opts, o, .name = "probe",
 		   .engine = UEBPF_ENGINE_JIT, .log_buf = vlog,
@@ -123,30 +126,30 @@ static int test_setup(void **state)
 }
 
 /* Cases that compare engines (they run in self mode too)... */
-#define NEED_JIT()                                                             \
-	do {                                                                   \
-		if (no_jit[0] && !self_mode) {                                 \
-			print_message("[  SKIP    ] %s\n", no_jit);           \
-			skip();                                                \
-		}                                                              \
+#define NEED_JIT()                                                  \
+	do {                                                        \
+		if (no_jit[0] && !self_mode) {                      \
+			print_message("[  SKIP    ] %s\n", no_jit); \
+			skip();                                     \
+		}                                                   \
 	} while (0)
 /* ... and those that need machine code. */
-#define NEED_REAL_JIT()                                                        \
-	do {                                                                   \
-		if (no_jit[0] || self_mode) {                                  \
-			print_message("[  SKIP    ] %s\n", no_jit);           \
-			skip();                                                \
-		}                                                              \
+#define NEED_REAL_JIT()                                             \
+	do {                                                        \
+		if (no_jit[0] || self_mode) {                       \
+			print_message("[  SKIP    ] %s\n", no_jit); \
+			skip();                                     \
+		}                                                   \
 	} while (0)
 
 #define TEST(name) static void name(void **state)
-#define UNUSED (void)state
+#define UNUSED	   (void)state
 
 /* ---- loading and comparing ----------------------------------------------- */
 
 /* The engines compared: the interpreter first, the oracle. */
 enum { E_INTERP, E_JIT, E_BLIND, NR_E };
-static const char *const e_name[NR_E] = { "interp", "jit", "jit+blinding" };
+static const char *const e_name[NR_E] = {"interp", "jit", "jit+blinding"};
 
 static struct uebpf_prog *load_as(struct uebpf_runtime *r,
 				  enum bpf_prog_type type,
@@ -156,7 +159,7 @@ static struct uebpf_prog *load_as(struct uebpf_runtime *r,
 	UEBPF_OPTS(uebpf_prog_load_opts, o, .name = "t", .log_buf = vlog,
 		   .log_size = vsize, .log_level = 1,
 		   .engine = e == E_INTERP || self_mode ? UEBPF_ENGINE_INTERP
-						      : UEBPF_ENGINE_JIT,
+							: UEBPF_ENGINE_JIT,
 		   .jit_blinding = e == E_BLIND && !self_mode);
 
 	if (vsize)
@@ -318,7 +321,7 @@ static const uint8_t *pattern(void)
  * programs never fault: one that does tests less than it means to). */
 static void diff1(const char *what, const struct bpf_insn *insns, size_t cnt)
 {
-	const uint8_t *in[1] = { pattern() };
+	const uint8_t *in[1] = {pattern()};
 	struct outcome o;
 
 	diff_inputs(what, insns, cnt, in, 1, WORK_LEN, false, &o);
@@ -336,7 +339,7 @@ static void diff1(const char *what, const struct bpf_insn *insns, size_t cnt)
  * own: r9 goes to r10 - 200, r9 = work, then the stores.  Bodies keep off
  * r10 - 200 .. r10 - 185.
  */
-#define SAVE_SLOT (-192)
+#define SAVE_SLOT  (-192)
 #define SPILL_SLOT (-200)
 
 struct pb {
@@ -439,10 +442,9 @@ static void pick_vals(uint64_t *out, unsigned int seed)
 
 /* Immediates: fit in imm8, need imm32, signs, edges. */
 static const int32_t imms[] = {
-	0,   1,	   -1,	127,	    128,	-128,	    -129,
-	255, 256,  3,	-3,	    0x7fffffff, INT32_MIN,  0x5a17c0de,
-	7,   0xffff, 0x10000, -0x10000, 63,	32,	    31,
-	0x40000000, -2,
+	0,	 1,	   -1, 127,	   128,	      -128,	  -129, 255,
+	256,	 3,	   -3, 0x7fffffff, INT32_MIN, 0x5a17c0de, 7,	0xffff,
+	0x10000, -0x10000, 63, 32,	   31,	      0x40000000, -2,
 };
 
 struct alu_op {
@@ -452,18 +454,19 @@ struct alu_op {
 };
 
 static const struct alu_op alu_ops[] = {
-	{ BPF_ADD, 0, "add" },	 { BPF_SUB, 0, "sub" },
-	{ BPF_MUL, 0, "mul" },	 { BPF_DIV, 0, "div" },
-	{ BPF_MOD, 0, "mod" },	 { BPF_OR, 0, "or" },
-	{ BPF_AND, 0, "and" },	 { BPF_XOR, 0, "xor" },
-	{ BPF_LSH, 0, "lsh" },	 { BPF_RSH, 0, "rsh" },
-	{ BPF_ARSH, 0, "arsh" }, { BPF_MOV, 0, "mov" },
-	{ BPF_DIV, 1, "sdiv" },	 { BPF_MOD, 1, "smod" },
-	{ BPF_MOV, 8, "movsx8" }, { BPF_MOV, 16, "movsx16" },
-	{ BPF_MOV, 32, "movsx32" },
+	{BPF_ADD, 0, "add"},	  {BPF_SUB, 0, "sub"},
+	{BPF_MUL, 0, "mul"},	  {BPF_DIV, 0, "div"},
+	{BPF_MOD, 0, "mod"},	  {BPF_OR, 0, "or"},
+	{BPF_AND, 0, "and"},	  {BPF_XOR, 0, "xor"},
+	{BPF_LSH, 0, "lsh"},	  {BPF_RSH, 0, "rsh"},
+	{BPF_ARSH, 0, "arsh"},	  {BPF_MOV, 0, "mov"},
+	{BPF_DIV, 1, "sdiv"},	  {BPF_MOD, 1, "smod"},
+	{BPF_MOV, 8, "movsx8"},	  {BPF_MOV, 16, "movsx16"},
+	{BPF_MOV, 32, "movsx32"},
 };
 
-/* ---- ALU -------------------------------------------------------------------- */
+/* ---- ALU --------------------------------------------------------------------
+ */
 
 /* X operands: every op, both classes, every (dst, src) pair of r0..r9,
  * twice with different values (zero divisors and -1 among them). */
@@ -489,15 +492,20 @@ TEST(test_alu_reg_pairs)
 				for (s = 0; s < 10; s++)
 					for (k = 0; k < 2; k++) {
 						prologue(&p);
-						pick_vals(v, d * 10 + s + k * 50 + oi);
+						pick_vals(v, d * 10 + s +
+								     k * 50 +
+								     oi);
 						init_regs(&p, v);
-						emit(&p, INSN(c | op->op | BPF_X, d, s,
-							      op->off, 0));
+						emit(&p,
+						     INSN(c | op->op | BPF_X, d,
+							  s, op->off, 0));
 						epilogue(&p);
 						snprintf(what, sizeof(what),
-							 "%s%s r%u, r%u (values %u)",
-							 op->name, cls ? "64" : "32",
-							 d, s, k);
+							 "%s%s r%u, r%u "
+							 "(values %u)",
+							 op->name,
+							 cls ? "64" : "32", d,
+							 s, k);
 						diff1(what, p.i, p.n);
 						n++;
 					}
@@ -513,20 +521,20 @@ TEST(test_div_mod_edges)
 	static const struct {
 		uint64_t a, b;
 	} cases[] = {
-		{ 7, 0 },
-		{ 0, 0 },
-		{ ~0ull, 0 },
-		{ 0x8000000000000000ull, ~0ull },
-		{ 0x80000000, 0xffffffff },
-		{ 0xffffffff80000000ull, 0xffffffffffffffffull },
-		{ 0x1234567880000000ull, 0x00000000ffffffffull },
-		{ 0x100000000ull, 0x100000000ull }, /* 32-bit: 0 / 0 */
-		{ -7ull, 2 },
-		{ 7, -2ull },
-		{ -7ull, -2ull },
-		{ 0x8000000000000001ull, 0x7fffffffffffffffull },
+		{7, 0},
+		{0, 0},
+		{~0ull, 0},
+		{0x8000000000000000ull, ~0ull},
+		{0x80000000, 0xffffffff},
+		{0xffffffff80000000ull, 0xffffffffffffffffull},
+		{0x1234567880000000ull, 0x00000000ffffffffull},
+		{0x100000000ull, 0x100000000ull}, /* 32-bit: 0 / 0 */
+		{-7ull, 2},
+		{7, -2ull},
+		{-7ull, -2ull},
+		{0x8000000000000001ull, 0x7fffffffffffffffull},
 	};
-	static const uint8_t ops[] = { BPF_DIV, BPF_MOD };
+	static const uint8_t ops[] = {BPF_DIV, BPF_MOD};
 	static struct pb p;
 	unsigned int c, oi, cls, sg, d, s, n = 0;
 	char what[96];
@@ -545,23 +553,47 @@ TEST(test_div_mod_edges)
 							if (s == d)
 								continue;
 							for (r = 0; r < 10; r++)
-								v[r] = 0x1111111111111111ull * r;
+								v[r] = 0x1111111111111111ull *
+								       r;
 							v[d] = cases[c].a;
 							v[s] = cases[c].b;
 							prologue(&p);
 							init_regs(&p, v);
-							emit(&p, INSN((cls ? BPF_ALU64 : BPF_ALU) | ops[oi] | BPF_X,
-								      d, s, sg, 0));
-							/* and by K, the divisor's low half */
-							emit(&p, INSN((cls ? BPF_ALU64 : BPF_ALU) | ops[oi] | BPF_K,
-								      s, 0, sg, (int32_t)cases[c].b));
+							emit(&p,
+							     INSN((cls ? BPF_ALU64
+								       : BPF_ALU) |
+									  ops[oi] |
+									  BPF_X,
+								  d, s, sg, 0));
+							/* and by K, the
+							 * divisor's low half */
+							emit(&p,
+							     INSN((cls ? BPF_ALU64
+								       : BPF_ALU) |
+									  ops[oi] |
+									  BPF_K,
+								  s, 0, sg,
+								  (int32_t)cases[c]
+									  .b));
 							epilogue(&p);
-							snprintf(what, sizeof(what),
-								 "%s%s%s r%u, r%u: %#llx, %#llx",
-								 sg ? "s" : "", oi ? "mod" : "div",
-								 cls ? "64" : "32", d, s,
-								 (unsigned long long)cases[c].a,
-								 (unsigned long long)cases[c].b);
+							snprintf(
+								what,
+								sizeof(what),
+								"%s%s%s r%u, "
+								"r%u: %#llx, "
+								"%#llx",
+								sg ? "s" : "",
+								oi ? "mod"
+								   : "div",
+								cls ? "64"
+								    : "32",
+								d, s,
+								(unsigned long long)
+									cases[c]
+										.a,
+								(unsigned long long)
+									cases[c]
+										.b);
 							diff1(what, p.i, p.n);
 							n++;
 						}
@@ -589,8 +621,10 @@ TEST(test_alu_imm)
 				pick_vals(v, ii + oi * 3 + cls);
 				init_regs(&p, v);
 				for (d = 0; d < 10; d++)
-					emit(&p, INSN((cls ? BPF_ALU64 : BPF_ALU) | op->op | BPF_K,
-						      d, 0, op->off, imms[ii]));
+					emit(&p,
+					     INSN((cls ? BPF_ALU64 : BPF_ALU) |
+							  op->op | BPF_K,
+						  d, 0, op->off, imms[ii]));
 				epilogue(&p);
 				snprintf(what, sizeof(what), "%s%s rN, %d",
 					 op->name, cls ? "64" : "32", imms[ii]);
@@ -610,17 +644,17 @@ TEST(test_neg_end)
 		int32_t imm;
 		const char *name;
 	} ops[] = {
-		{ BPF_ALU | BPF_NEG, 0, "neg32" },
-		{ BPF_ALU64 | BPF_NEG, 0, "neg64" },
-		{ BPF_ALU | BPF_END | BPF_TO_LE, 16, "le16" },
-		{ BPF_ALU | BPF_END | BPF_TO_LE, 32, "le32" },
-		{ BPF_ALU | BPF_END | BPF_TO_LE, 64, "le64" },
-		{ BPF_ALU | BPF_END | BPF_TO_BE, 16, "be16" },
-		{ BPF_ALU | BPF_END | BPF_TO_BE, 32, "be32" },
-		{ BPF_ALU | BPF_END | BPF_TO_BE, 64, "be64" },
-		{ BPF_ALU64 | BPF_END | BPF_TO_LE, 16, "bswap16" },
-		{ BPF_ALU64 | BPF_END | BPF_TO_LE, 32, "bswap32" },
-		{ BPF_ALU64 | BPF_END | BPF_TO_LE, 64, "bswap64" },
+		{BPF_ALU | BPF_NEG, 0, "neg32"},
+		{BPF_ALU64 | BPF_NEG, 0, "neg64"},
+		{BPF_ALU | BPF_END | BPF_TO_LE, 16, "le16"},
+		{BPF_ALU | BPF_END | BPF_TO_LE, 32, "le32"},
+		{BPF_ALU | BPF_END | BPF_TO_LE, 64, "le64"},
+		{BPF_ALU | BPF_END | BPF_TO_BE, 16, "be16"},
+		{BPF_ALU | BPF_END | BPF_TO_BE, 32, "be32"},
+		{BPF_ALU | BPF_END | BPF_TO_BE, 64, "be64"},
+		{BPF_ALU64 | BPF_END | BPF_TO_LE, 16, "bswap16"},
+		{BPF_ALU64 | BPF_END | BPF_TO_LE, 32, "bswap32"},
+		{BPF_ALU64 | BPF_END | BPF_TO_LE, 64, "bswap64"},
 	};
 	static struct pb p;
 	unsigned int oi, k, d, n = 0;
@@ -634,7 +668,8 @@ TEST(test_neg_end)
 			pick_vals(v, k * 10 + oi);
 			init_regs(&p, v);
 			for (d = 0; d < 10; d++)
-				emit(&p, INSN(ops[oi].code, d, 0, 0, ops[oi].imm));
+				emit(&p,
+				     INSN(ops[oi].code, d, 0, 0, ops[oi].imm));
 			epilogue(&p);
 			diff1(ops[oi].name, p.i, p.n);
 			n++;
@@ -665,24 +700,25 @@ TEST(test_ld_imm64)
 	print_message("ld_imm64: %u programs\n", n);
 }
 
-/* ---- jumps ------------------------------------------------------------------ */
+/* ---- jumps ------------------------------------------------------------------
+ */
 
-static const uint8_t jops[] = { BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE,
-				BPF_JLT, BPF_JLE, BPF_JSGT, BPF_JSGE,
-				BPF_JSLT, BPF_JSLE, BPF_JSET };
+static const uint8_t jops[] = {BPF_JEQ,	 BPF_JNE,  BPF_JGT,  BPF_JGE,
+			       BPF_JLT,	 BPF_JLE,  BPF_JSGT, BPF_JSGE,
+			       BPF_JSLT, BPF_JSLE, BPF_JSET};
 
 /* Inputs for the jump programs: r3 = *(u64 *)(work + 128), r4 = *(u64
  * *)(work + 136); equal, less, greater, signs, equal low halves only. */
 static const uint64_t jpairs[][2] = {
-	{ 5, 5 },
-	{ 5, 6 },
-	{ 6, 5 },
-	{ ~0ull, 1 },
-	{ 1, ~0ull },
-	{ 0x100000005ull, 5 },
-	{ 0x80000000, 0 },
-	{ 0, 0 },
-	{ 0x8000000000000000ull, 0x7fffffffffffffffull },
+	{5, 5},
+	{5, 6},
+	{6, 5},
+	{~0ull, 1},
+	{1, ~0ull},
+	{0x100000005ull, 5},
+	{0x80000000, 0},
+	{0, 0},
+	{0x8000000000000000ull, 0x7fffffffffffffffull},
 };
 
 static const uint8_t *const *jump_inputs(void)
@@ -827,8 +863,10 @@ TEST(test_jump_imm_regs)
 				emit(&p, STX_MEM(BPF_DW, 10, 0, -8));
 				emit(&p, MOV64_IMM(0, 0));
 				for (d = 1; d < 10; d++) {
-					emit(&p, INSN((cls ? BPF_JMP32 : BPF_JMP) | jops[oi] | BPF_K,
-						      d, 0, 1, imms[ii]));
+					emit(&p,
+					     INSN((cls ? BPF_JMP32 : BPF_JMP) |
+							  jops[oi] | BPF_K,
+						  d, 0, 1, imms[ii]));
 					emit(&p, JA(1));
 					emit(&p, ALU64_IMM(BPF_OR, 0, 1 << d));
 				}
@@ -836,15 +874,17 @@ TEST(test_jump_imm_regs)
 				emit(&p, LDX_MEM(BPF_DW, 1, 10, -8));
 				emit(&p, STX_MEM(BPF_DW, 10, 0, -16));
 				emit(&p, MOV64_REG(0, 1));
-				emit(&p, INSN((cls ? BPF_JMP32 : BPF_JMP) | jops[oi] | BPF_K,
+				emit(&p, INSN((cls ? BPF_JMP32 : BPF_JMP) |
+						      jops[oi] | BPF_K,
 					      0, 0, 2, imms[ii]));
 				emit(&p, LDX_MEM(BPF_DW, 0, 10, -16));
 				emit(&p, JA(2));
 				emit(&p, LDX_MEM(BPF_DW, 0, 10, -16));
 				emit(&p, ALU64_IMM(BPF_OR, 0, 1));
 				epilogue(&p);
-				snprintf(what, sizeof(what), "jump op %#x%s imm %d",
-					 jops[oi], cls ? " jmp32" : "", imms[ii]);
+				snprintf(what, sizeof(what),
+					 "jump op %#x%s imm %d", jops[oi],
+					 cls ? " jmp32" : "", imms[ii]);
 				diff1(what, p.i, p.n);
 				cnt++;
 			}
@@ -860,8 +900,10 @@ TEST(test_jump_imm_regs)
 				emit(&p, STX_MEM(BPF_DW, 10, 0, -8));
 				emit(&p, ST_MEM(BPF_DW, 10, -16, 0));
 				for (s = 0; s < 10; s++) {
-					emit(&p, INSN((cls ? BPF_JMP32 : BPF_JMP) | jops[oi] | BPF_X,
-						      d, s, 1, 0));
+					emit(&p,
+					     INSN((cls ? BPF_JMP32 : BPF_JMP) |
+							  jops[oi] | BPF_X,
+						  d, s, 1, 0));
 					emit(&p, JA(3));
 					emit(&p, LDX_MEM(BPF_DW, 1, 10, -16));
 					emit(&p, ALU64_IMM(BPF_OR, 1, 1 << s));
@@ -869,18 +911,20 @@ TEST(test_jump_imm_regs)
 				}
 				emit(&p, LDX_MEM(BPF_DW, 1, 10, -16));
 				epilogue(&p);
-				snprintf(what, sizeof(what), "jump op %#x%s r%u, rS",
-					 jops[oi], cls ? " jmp32" : "", d);
+				snprintf(what, sizeof(what),
+					 "jump op %#x%s r%u, rS", jops[oi],
+					 cls ? " jmp32" : "", d);
 				diff1(what, p.i, p.n);
 				cnt++;
 			}
 	print_message("jump operands: %u programs\n", cnt);
 }
 
-/* ---- memory ----------------------------------------------------------------- */
+/* ---- memory -----------------------------------------------------------------
+ */
 
-static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
-static const int sz_bytes[] = { 1, 2, 4, 8 };
+static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
+static const int sz_bytes[] = {1, 2, 4, 8};
 
 static bool reserved(int off, int n)
 {
@@ -895,14 +939,14 @@ static bool reserved(int off, int n)
  */
 TEST(test_load_store)
 {
-	static const int moffs[] = { -512, -511, -300, -257, -256, -129, -128,
-				     -127, -9, -1, 0, 1, 7, 127, 128, 255,
-				     256, 384, 500, 504 };
-	static const int soffs[] = { -512, -511, -505, -300, -257, -256,
-				     -129, -128, -127, -64, -9, -8, -4, -2,
-				     -1 };
-	static const int poffs[] = { 0, 1, 7, 8, 127, 128, 129, 255, 256,
-				     300, 400, 504, 511 };
+	static const int moffs[] = {-512, -511, -300, -257, -256, -129, -128,
+				    -127, -9,	-1,   0,    1,	  7,	127,
+				    128,  255,	256,  384,  500,  504};
+	static const int soffs[] = {-512, -511, -505, -300, -257,
+				    -256, -129, -128, -127, -64,
+				    -9,	  -8,	-4,   -2,   -1};
+	static const int poffs[] = {0,	 1,   7,   8,	127, 128, 129,
+				    255, 256, 300, 400, 504, 511};
 	static struct pb p;
 	unsigned int b, si, kind, oi, cnt = 0, turn = 0;
 	uint64_t v[10];
@@ -913,10 +957,12 @@ TEST(test_load_store)
 	for (b = 0; b <= 10; b++)
 		for (kind = 0; kind < (b == 10 ? 1u : 2u); kind++)
 			for (si = 0; si < 4; si++) {
-				const int *offs = b == 10 ? soffs : kind ? poffs : moffs;
+				const int *offs = b == 10 ? soffs
+						  : kind  ? poffs
+							  : moffs;
 				size_t noffs = b == 10 ? ARRAY_LEN(soffs)
-					       : kind ? ARRAY_LEN(poffs)
-						      : ARRAY_LEN(moffs);
+					       : kind  ? ARRAY_LEN(poffs)
+						       : ARRAY_LEN(moffs);
 				int n = sz_bytes[si];
 
 				prologue(&p);
@@ -932,7 +978,8 @@ TEST(test_load_store)
 					int off = offs[oi], soff = off;
 					unsigned int s, d;
 
-					/* in range, clear of the reserved slots */
+					/* in range, clear of the reserved slots
+					 */
 					if (b == 10 && off + n > 0)
 						continue;
 					if (kind && off + n > 512)
@@ -940,8 +987,10 @@ TEST(test_load_store)
 					if (off + 1024 + n > WORK_LEN)
 						continue;
 					if (b == 10 || kind)
-						soff = b == 10 ? off : off - 512;
-					if ((b == 10 || kind) && reserved(soff, n))
+						soff = b == 10 ? off
+							       : off - 512;
+					if ((b == 10 || kind) &&
+					    reserved(soff, n))
 						continue;
 					do
 						s = turn++ % 10;
@@ -952,15 +1001,19 @@ TEST(test_load_store)
 					emit(&p, STX_MEM(sizes[si], b, s, off));
 					emit(&p, LDX_MEM(sizes[si], d, b, off));
 					emit(&p, ST_MEM(sizes[si], b, off,
-							imms[oi % ARRAY_LEN(imms)]));
+							imms[oi %
+							     ARRAY_LEN(imms)]));
 					do
 						d = turn++ % 10;
 					while (d == b);
 					if (sizes[si] != BPF_DW)
-						emit(&p, LDX_MEMSX(sizes[si], d, b, off));
+						emit(&p, LDX_MEMSX(sizes[si], d,
+								   b, off));
 					else
-						emit(&p, LDX_MEM(BPF_DW, d, b, off));
-					/* the ST'd value, into a data register */
+						emit(&p, LDX_MEM(BPF_DW, d, b,
+								 off));
+					/* the ST'd value, into a data register
+					 */
 					do
 						d = turn++ % 10;
 					while (d == b);
@@ -973,7 +1026,9 @@ TEST(test_load_store)
 				epilogue(&p);
 				snprintf(what, sizeof(what),
 					 "load/store size %d base r%u%s", n, b,
-					 b == 10 ? "" : kind ? " (stack)" : " (work)");
+					 b == 10 ? ""
+					 : kind	 ? " (stack)"
+						 : " (work)");
 				diff1(what, p.i, p.n);
 				cnt++;
 			}
@@ -986,12 +1041,19 @@ TEST(test_load_store)
 TEST(test_atomics)
 {
 	static const int32_t aops[] = {
-		BPF_ADD, BPF_OR, BPF_AND, BPF_XOR,
-		BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH, BPF_AND | BPF_FETCH,
-		BPF_XOR | BPF_FETCH, BPF_XCHG, BPF_CMPXCHG,
+		BPF_ADD,
+		BPF_OR,
+		BPF_AND,
+		BPF_XOR,
+		BPF_ADD | BPF_FETCH,
+		BPF_OR | BPF_FETCH,
+		BPF_AND | BPF_FETCH,
+		BPF_XOR | BPF_FETCH,
+		BPF_XCHG,
+		BPF_CMPXCHG,
 	};
-	static const int offs[] = { 0, 8, -8, 120, 128, -128, -136, 504, -512 };
-	static const int soffs[] = { -8, -16, -128, -136, -512 };
+	static const int offs[] = {0, 8, -8, 120, 128, -128, -136, 504, -512};
+	static const int soffs[] = {-8, -16, -128, -136, -512};
 	static struct pb p;
 	unsigned int oi, si, b, s, cnt = 0;
 	uint64_t v[10];
@@ -1003,8 +1065,12 @@ TEST(test_atomics)
 		for (si = 2; si < 4; si++)
 			for (b = 0; b <= 10; b++)
 				for (s = 0; s < 10; s++) {
-					int off = b == 10 ? soffs[(s + oi) % ARRAY_LEN(soffs)]
-							  : offs[(s + oi + b) % ARRAY_LEN(offs)];
+					int off =
+						b == 10 ? soffs[(s + oi) %
+								ARRAY_LEN(
+									soffs)]
+							: offs[(s + oi + b) %
+							       ARRAY_LEN(offs)];
 
 					if (s == b)
 						continue;
@@ -1014,34 +1080,52 @@ TEST(test_atomics)
 					if (b != 10)
 						emit_work_ptr(&p, b, 1024);
 					else
-						emit(&p, STX_MEM(BPF_DW, 10, 6, off));
+						emit(&p, STX_MEM(BPF_DW, 10, 6,
+								 off));
 					if (aops[oi] == BPF_CMPXCHG && b != 0) {
 						/* fails (memory != r0) ... */
-						emit(&p, ATOMIC(sizes[si], aops[oi], b, s, off));
-						/* ... then succeeds: memory = r0 */
-						emit(&p, STX_MEM(sizes[si], b, 0, off));
-						emit(&p, ALU64_IMM(BPF_ADD, s, 0x1010));
-						emit(&p, ATOMIC(sizes[si], aops[oi], b, s, off));
+						emit(&p,
+						     ATOMIC(sizes[si], aops[oi],
+							    b, s, off));
+						/* ... then succeeds: memory =
+						 * r0 */
+						emit(&p, STX_MEM(sizes[si], b,
+								 0, off));
+						emit(&p, ALU64_IMM(BPF_ADD, s,
+								   0x1010));
+						emit(&p,
+						     ATOMIC(sizes[si], aops[oi],
+							    b, s, off));
 					} else {
-						emit(&p, ATOMIC(sizes[si], aops[oi], b, s, off));
+						emit(&p,
+						     ATOMIC(sizes[si], aops[oi],
+							    b, s, off));
 					}
 					/* once more (r0 is no pointer after a
 					 * cmpxchg based on it) */
 					if (aops[oi] != BPF_CMPXCHG || b != 0)
-						emit(&p, ATOMIC(sizes[si], aops[oi], b, s, off));
+						emit(&p,
+						     ATOMIC(sizes[si], aops[oi],
+							    b, s, off));
 					if (aops[oi] == BPF_CMPXCHG && b == 0) {
 						/* keep what it loaded, r0 = the
 						 * base again */
-						emit(&p, MOV64_REG(s == 7 ? 8 : 7, 0));
+						emit(&p,
+						     MOV64_REG(s == 7 ? 8 : 7,
+							       0));
 						emit_work_ptr(&p, 0, 1024);
 					}
 					/* the memory word, into a register */
-					emit(&p, LDX_MEM(sizes[si], s == 5 || b == 5 ? 6 : 5, b,
-							 off));
+					emit(&p,
+					     LDX_MEM(sizes[si],
+						     s == 5 || b == 5 ? 6 : 5,
+						     b, off));
 					epilogue(&p);
 					snprintf(what, sizeof(what),
-						 "atomic %#x size %d [r%u%+d], r%u",
-						 aops[oi], sz_bytes[si], b, off, s);
+						 "atomic %#x size %d [r%u%+d], "
+						 "r%u",
+						 aops[oi], sz_bytes[si], b, off,
+						 s);
 					diff1(what, p.i, p.n);
 					cnt++;
 				}
@@ -1079,7 +1163,8 @@ TEST(test_frame_pointer_source)
 	print_message("frame pointer: %u programs\n", cnt);
 }
 
-/* ---- BPF-to-BPF calls -------------------------------------------------------- */
+/* ---- BPF-to-BPF calls
+ * -------------------------------------------------------- */
 
 TEST(test_calls)
 {
@@ -1192,9 +1277,15 @@ TEST(test_call_depth)
 	}
 	{
 		const struct bpf_insn rec[] = {
-			MOV64_IMM(1, 5), CALL_LOCAL(1), EXIT(),
-			JMP_IMM(BPF_JEQ, 1, 0, 3), ALU64_IMM(BPF_SUB, 1, 1),
-			CALL_LOCAL(-3), EXIT(), MOV64_IMM(0, 0), EXIT(),
+			MOV64_IMM(1, 5),
+			CALL_LOCAL(1),
+			EXIT(),
+			JMP_IMM(BPF_JEQ, 1, 0, 3),
+			ALU64_IMM(BPF_SUB, 1, 1),
+			CALL_LOCAL(-3),
+			EXIT(),
+			MOV64_IMM(0, 0),
+			EXIT(),
 		};
 
 		for (e = 0; e < NR_E; e++) {
@@ -1209,14 +1300,15 @@ TEST(test_call_depth)
 	}
 }
 
-/* ---- checked mode: faults ---------------------------------------------------- */
+/* ---- checked mode: faults
+ * ---------------------------------------------------- */
 
 /* Same error, same r0 (untouched), same memory and the same log line
  * (but for addresses). */
 static void fault_case(const char *what, const struct bpf_insn *insns,
 		       size_t cnt, size_t len, int want)
 {
-	const uint8_t *in[1] = { pattern() };
+	const uint8_t *in[1] = {pattern()};
 	struct outcome o;
 
 	diff_inputs(what, insns, cnt, in, 1, len, true, &o);
@@ -1230,85 +1322,82 @@ TEST(test_checked_faults)
 	UNUSED;
 	NEED_JIT();
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0),
-					      LDX_MEM(BPF_B, 0, 1, 16), EXIT() };
+		const struct bpf_insn p[] = {MOV64_IMM(0, 0),
+					     LDX_MEM(BPF_B, 0, 1, 16), EXIT()};
 		fault_case("load past the end", p, ARRAY_LEN(p), 16, -EFAULT);
 		fault_case("load inside", p, ARRAY_LEN(p), 17, 0);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0),
-					      LDX_MEM(BPF_DW, 0, 1, 9), EXIT() };
+		const struct bpf_insn p[] = {MOV64_IMM(0, 0),
+					     LDX_MEM(BPF_DW, 0, 1, 9), EXIT()};
 		fault_case("load straddling the end", p, ARRAY_LEN(p), 16,
 			   -EFAULT);
 		fault_case("load at the end", p, ARRAY_LEN(p), 17, 0);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0),
-					      LDX_MEMSX(BPF_W, 0, 1, -1), EXIT() };
+		const struct bpf_insn p[] = {
+			MOV64_IMM(0, 0), LDX_MEMSX(BPF_W, 0, 1, -1), EXIT()};
 		fault_case("load before the start", p, ARRAY_LEN(p), 16,
 			   -EFAULT);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(3, 0),
-					      LDX_MEM(BPF_DW, 0, 3, 0), EXIT() };
+		const struct bpf_insn p[] = {MOV64_IMM(3, 0),
+					     LDX_MEM(BPF_DW, 0, 3, 0), EXIT()};
 		fault_case("null load", p, ARRAY_LEN(p), 16, -EFAULT);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(3, -1),
-					      LDX_MEM(BPF_W, 0, 3, 0), EXIT() };
+		const struct bpf_insn p[] = {MOV64_IMM(3, -1),
+					     LDX_MEM(BPF_W, 0, 3, 0), EXIT()};
 		fault_case("wrapping load", p, ARRAY_LEN(p), 16, -EFAULT);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0),
-					      ST_MEM(BPF_H, 1, 15, 0x77), EXIT() };
+		const struct bpf_insn p[] = {
+			MOV64_IMM(0, 0), ST_MEM(BPF_H, 1, 15, 0x77), EXIT()};
 		fault_case("st past the end", p, ARRAY_LEN(p), 16, -EFAULT);
 		fault_case("st at the end", p, ARRAY_LEN(p), 17, 0);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0), MOV64_IMM(5, 9),
-					      STX_MEM(BPF_W, 1, 5, -4), EXIT() };
+		const struct bpf_insn p[] = {MOV64_IMM(0, 0), MOV64_IMM(5, 9),
+					     STX_MEM(BPF_W, 1, 5, -4), EXIT()};
 		fault_case("stx before the start", p, ARRAY_LEN(p), 16,
 			   -EFAULT);
 	}
 	{
 		const struct bpf_insn p[] = {
 			MOV64_IMM(0, 0), MOV64_IMM(3, 1),
-			ATOMIC(BPF_W, BPF_ADD | BPF_FETCH, 1, 3, 16), EXIT()
-		};
+			ATOMIC(BPF_W, BPF_ADD | BPF_FETCH, 1, 3, 16), EXIT()};
 		fault_case("atomic past the end", p, ARRAY_LEN(p), 16, -EFAULT);
 		fault_case("atomic at the end", p, ARRAY_LEN(p), 20, 0);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0), MOV64_IMM(3, 1),
-					      ATOMIC(BPF_W, BPF_XCHG, 1, 3, 2),
-					      EXIT() };
+		const struct bpf_insn p[] = {MOV64_IMM(0, 0), MOV64_IMM(3, 1),
+					     ATOMIC(BPF_W, BPF_XCHG, 1, 3, 2),
+					     EXIT()};
 		fault_case("misaligned atomic", p, ARRAY_LEN(p), 16, -EFAULT);
 	}
 	{
 		const struct bpf_insn p[] = {
 			MOV64_IMM(0, 0), MOV64_IMM(3, 1),
-			ATOMIC(BPF_DW, BPF_CMPXCHG, 1, 3, 8), EXIT()
-		};
+			ATOMIC(BPF_DW, BPF_CMPXCHG, 1, 3, 8), EXIT()};
 		fault_case("cmpxchg past the end", p, ARRAY_LEN(p), 15,
 			   -EFAULT);
 		fault_case("cmpxchg inside", p, ARRAY_LEN(p), 16, 0);
 	}
 	{
 		/* a fault after a store: what was written stays written */
-		const struct bpf_insn p[] = {
-			ST_MEM(BPF_DW, 1, 0, 0x1234), MOV64_IMM(0, 7),
-			LDX_MEM(BPF_B, 0, 1, 64), EXIT()
-		};
+		const struct bpf_insn p[] = {ST_MEM(BPF_DW, 1, 0, 0x1234),
+					     MOV64_IMM(0, 7),
+					     LDX_MEM(BPF_B, 0, 1, 64), EXIT()};
 		fault_case("fault after a store", p, ARRAY_LEN(p), 64, -EFAULT);
 	}
 	{
 		/* the stack: below the frame, above it in main */
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0),
-					      LDX_MEM(BPF_DW, 0, 10, 0), EXIT() };
-		const struct bpf_insn q[] = { MOV64_REG(2, 10),
-					      ALU64_IMM(BPF_ADD, 2, -513),
-					      LDX_MEM(BPF_B, 0, 2, 0), EXIT() };
-		const uint8_t *in[1] = { pattern() };
+		const struct bpf_insn p[] = {MOV64_IMM(0, 0),
+					     LDX_MEM(BPF_DW, 0, 10, 0), EXIT()};
+		const struct bpf_insn q[] = {MOV64_REG(2, 10),
+					     ALU64_IMM(BPF_ADD, 2, -513),
+					     LDX_MEM(BPF_B, 0, 2, 0), EXIT()};
+		const uint8_t *in[1] = {pattern()};
 		struct outcome o;
 
 		diff_inputs("load above main's frame", p, ARRAY_LEN(p), in, 1,
@@ -1322,13 +1411,16 @@ TEST(test_checked_faults)
 		/* a fault in a callee ends the whole run (callers'
 		 * frames: test_checked_frames_contiguous) */
 		const struct bpf_insn p[] = {
-			ST_MEM(BPF_DW, 10, -8, 99), CALL_LOCAL(2),
-			ALU64_IMM(BPF_ADD, 0, 1), EXIT(),
-			MOV64_IMM(0, 99), LDX_MEM(BPF_DW, 2, 1, 0),
+			ST_MEM(BPF_DW, 10, -8, 99),
+			CALL_LOCAL(2),
+			ALU64_IMM(BPF_ADD, 0, 1),
+			EXIT(),
+			MOV64_IMM(0, 99),
+			LDX_MEM(BPF_DW, 2, 1, 0),
 			EXIT(),
 		};
 		struct bpf_insn q[ARRAY_LEN(p)];
-		const uint8_t *in[1] = { pattern() };
+		const uint8_t *in[1] = {pattern()};
 		struct outcome o;
 
 		diff_inputs("a callee's access to the memory", p, ARRAY_LEN(p),
@@ -1350,13 +1442,19 @@ TEST(test_checked_faults)
 TEST(test_checked_frames_contiguous)
 {
 	const struct bpf_insn p[] = {
-		ST_MEM(BPF_DW, 10, -16, 77), ST_MEM(BPF_DW, 10, -512, 78),
-		CALL_LOCAL(3), LDX_MEM(BPF_DW, 1, 10, -16),
-		ALU64_REG(BPF_ADD, 0, 1), EXIT(),
+		ST_MEM(BPF_DW, 10, -16, 77),
+		ST_MEM(BPF_DW, 10, -512, 78),
+		CALL_LOCAL(3),
+		LDX_MEM(BPF_DW, 1, 10, -16),
+		ALU64_REG(BPF_ADD, 0, 1),
+		EXIT(),
 		/* the callee: main's r10 - 16 and - 512, then writes them */
-		LDX_MEM(BPF_DW, 0, 10, 512 - 16), LDX_MEM(BPF_DW, 1, 10, 0),
-		ALU64_IMM(BPF_LSH, 0, 8), ALU64_REG(BPF_OR, 0, 1),
-		ST_MEM(BPF_DW, 10, 512 - 16, 1000), EXIT(),
+		LDX_MEM(BPF_DW, 0, 10, 512 - 16),
+		LDX_MEM(BPF_DW, 1, 10, 0),
+		ALU64_IMM(BPF_LSH, 0, 8),
+		ALU64_REG(BPF_OR, 0, 1),
+		ST_MEM(BPF_DW, 10, 512 - 16, 1000),
+		EXIT(),
 	};
 
 	UNUSED;
@@ -1371,17 +1469,22 @@ TEST(test_checked_frames_contiguous)
 TEST(test_checked_frame_reuse)
 {
 	const struct bpf_insn p[] = {
-		CALL_LOCAL(4), MOV64_REG(6, 0), CALL_LOCAL(2),
-		ALU64_REG(BPF_ADD, 0, 6), EXIT(),
+		CALL_LOCAL(4),
+		MOV64_REG(6, 0),
+		CALL_LOCAL(2),
+		ALU64_REG(BPF_ADD, 0, 6),
+		EXIT(),
 		/* f: r0 = its r10 - 8 + 100; its r10 - 8 = 5 */
-		LDX_MEM(BPF_DW, 0, 10, -8), ST_MEM(BPF_DW, 10, -8, 5),
-		ALU64_IMM(BPF_ADD, 0, 100), EXIT(),
+		LDX_MEM(BPF_DW, 0, 10, -8),
+		ST_MEM(BPF_DW, 10, -8, 5),
+		ALU64_IMM(BPF_ADD, 0, 100),
+		EXIT(),
 	};
 
 	UNUSED;
 	NEED_JIT();
-	fault_case("a subprogram called twice reads its frame", p,
-		   ARRAY_LEN(p), 16, 0);
+	fault_case("a subprogram called twice reads its frame", p, ARRAY_LEN(p),
+		   16, 0);
 }
 
 /* Faults on the stack: the same error and the same message. */
@@ -1391,8 +1494,10 @@ TEST(test_checked_stack_faults)
 	NEED_JIT();
 	{
 		const struct bpf_insn p[] = {
-			ST_MEM(BPF_DW, 10, -16, 0), MOV64_IMM(1, 1),
-			ATOMIC(BPF_W, BPF_ADD, 10, 1, -10), MOV64_IMM(0, 1),
+			ST_MEM(BPF_DW, 10, -16, 0),
+			MOV64_IMM(1, 1),
+			ATOMIC(BPF_W, BPF_ADD, 10, 1, -10),
+			MOV64_IMM(0, 1),
 			EXIT(),
 		};
 		fault_case("misaligned 32-bit atomic on the stack", p,
@@ -1400,32 +1505,34 @@ TEST(test_checked_stack_faults)
 	}
 	{
 		const struct bpf_insn p[] = {
-			ST_MEM(BPF_DW, 10, -16, 0), MOV64_IMM(1, 1),
-			ATOMIC(BPF_DW, BPF_XCHG, 10, 1, -12), MOV64_IMM(0, 1),
+			ST_MEM(BPF_DW, 10, -16, 0),
+			MOV64_IMM(1, 1),
+			ATOMIC(BPF_DW, BPF_XCHG, 10, 1, -12),
+			MOV64_IMM(0, 1),
 			EXIT(),
 		};
 		fault_case("misaligned 64-bit xchg on the stack", p,
 			   ARRAY_LEN(p), 16, -EFAULT);
 	}
 	{
-		const struct bpf_insn p[] = { MOV64_IMM(0, 0),
-					      LDX_MEM(BPF_DW, 0, 10, -4),
-					      EXIT() };
+		const struct bpf_insn p[] = {
+			MOV64_IMM(0, 0), LDX_MEM(BPF_DW, 0, 10, -4), EXIT()};
 		fault_case("load straddling the top of the stack", p,
 			   ARRAY_LEN(p), 16, -EFAULT);
 	}
 	{
 		/* a pointer into a callee's frame, used after its return */
 		const struct bpf_insn p[] = {
-			CALL_LOCAL(2), LDX_MEM(BPF_DW, 0, 0, 0), EXIT(),
-			ST_MEM(BPF_DW, 10, -8, 9), MOV64_REG(0, 10),
-			ALU64_IMM(BPF_ADD, 0, -8), EXIT(),
+			CALL_LOCAL(2),	  LDX_MEM(BPF_DW, 0, 0, 0),
+			EXIT(),		  ST_MEM(BPF_DW, 10, -8, 9),
+			MOV64_REG(0, 10), ALU64_IMM(BPF_ADD, 0, -8),
+			EXIT(),
 		};
-		const uint8_t *in[1] = { pattern() };
+		const uint8_t *in[1] = {pattern()};
 		struct outcome o;
 
-		diff_inputs("a returned callee's frame", p, ARRAY_LEN(p), in,
-			    1, 16, false, &o);
+		diff_inputs("a returned callee's frame", p, ARRAY_LEN(p), in, 1,
+			    16, false, &o);
 		assert_int_equal(o.err, -EFAULT);
 	}
 }
@@ -1443,12 +1550,14 @@ TEST(test_sdiv_intmin_imm)
 		for (op = 0; op < 2; op++) {
 			for (d = 0; d < 10; d++)
 				v[d] = cls ? 0x8000000000000000ull
-					   : 0xffffffff80000000ull + (d & 1) * 0x100000000ull;
+					   : 0xffffffff80000000ull +
+						       (d & 1) * 0x100000000ull;
 			prologue(&p);
 			init_regs(&p, v);
 			for (d = 0; d < 10; d++)
 				emit(&p, INSN((cls ? BPF_ALU64 : BPF_ALU) |
-						      (op ? BPF_MOD : BPF_DIV) | BPF_K,
+						      (op ? BPF_MOD : BPF_DIV) |
+						      BPF_K,
 					      d, 0, 1, -1));
 			epilogue(&p);
 			diff1(op ? "smod INT_MIN, -1" : "sdiv INT_MIN, -1", p.i,
@@ -1456,7 +1565,8 @@ TEST(test_sdiv_intmin_imm)
 		}
 }
 
-/* ---- constant blinding ------------------------------------------------------- */
+/* ---- constant blinding
+ * ------------------------------------------------------- */
 
 static bool image_has(const struct uebpf_prog *prog, uint32_t v)
 {
@@ -1473,24 +1583,23 @@ TEST(test_blinding_hides_constants)
 {
 	const uint32_t c = 0x5a17c0de;
 	const struct bpf_insn progs[][8] = {
-		{ MOV64_IMM(0, c), EXIT() },
-		{ MOV32_IMM(0, c), EXIT() },
-		{ MOV64_IMM(0, 1), ALU64_IMM(BPF_ADD, 0, c), EXIT() },
-		{ MOV64_IMM(0, 1), ALU32_IMM(BPF_XOR, 0, c), EXIT() },
-		{ MOV64_IMM(0, 1), ALU64_IMM(BPF_MUL, 0, c), EXIT() },
-		{ MOV64_IMM(0, 1), ALU64_IMM(BPF_AND, 0, c), EXIT() },
-		{ MOV64_IMM(0, 1), ALU64_IMM(BPF_DIV, 0, c), EXIT() },
-		{ MOV64_IMM(0, 1), JMP_IMM(BPF_JEQ, 0, c, 1), EXIT(),
-		  MOV64_IMM(0, 2), EXIT() },
-		{ MOV64_IMM(0, 1), JMP32_IMM(BPF_JSGT, 0, c, 1), EXIT(),
-		  MOV64_IMM(0, 2), EXIT() },
-		{ ST_MEM(BPF_W, 10, -8, c), LDX_MEM(BPF_W, 0, 10, -8), EXIT() },
-		{ ST_MEM(BPF_DW, 10, -8, c), LDX_MEM(BPF_DW, 0, 10, -8),
-		  EXIT() },
-		{ LD_IMM64(0, 0x5a17c0de5a17c0deull), EXIT() },
-		{ LD_IMM64(0, 0x000000005a17c0deull), EXIT() },
+		{MOV64_IMM(0, c), EXIT()},
+		{MOV32_IMM(0, c), EXIT()},
+		{MOV64_IMM(0, 1), ALU64_IMM(BPF_ADD, 0, c), EXIT()},
+		{MOV64_IMM(0, 1), ALU32_IMM(BPF_XOR, 0, c), EXIT()},
+		{MOV64_IMM(0, 1), ALU64_IMM(BPF_MUL, 0, c), EXIT()},
+		{MOV64_IMM(0, 1), ALU64_IMM(BPF_AND, 0, c), EXIT()},
+		{MOV64_IMM(0, 1), ALU64_IMM(BPF_DIV, 0, c), EXIT()},
+		{MOV64_IMM(0, 1), JMP_IMM(BPF_JEQ, 0, c, 1), EXIT(),
+		 MOV64_IMM(0, 2), EXIT()},
+		{MOV64_IMM(0, 1), JMP32_IMM(BPF_JSGT, 0, c, 1), EXIT(),
+		 MOV64_IMM(0, 2), EXIT()},
+		{ST_MEM(BPF_W, 10, -8, c), LDX_MEM(BPF_W, 0, 10, -8), EXIT()},
+		{ST_MEM(BPF_DW, 10, -8, c), LDX_MEM(BPF_DW, 0, 10, -8), EXIT()},
+		{LD_IMM64(0, 0x5a17c0de5a17c0deull), EXIT()},
+		{LD_IMM64(0, 0x000000005a17c0deull), EXIT()},
 	};
-	static const size_t lens[] = { 2, 2, 3, 3, 3, 3, 3, 5, 5, 3, 3, 3, 3 };
+	static const size_t lens[] = {2, 2, 3, 3, 3, 3, 3, 5, 5, 3, 3, 3, 3};
 	size_t i;
 
 	UNUSED;
@@ -1513,10 +1622,12 @@ TEST(test_blinding_hides_constants)
 		if (!image_has(plain, c))
 			fail_msg("program %zu: 0x%x is not in the image "
 				 "without blinding (the test would prove "
-				 "nothing)", i, c);
+				 "nothing)",
+				 i, c);
 		if (image_has(blind, c))
 			fail_msg("program %zu: 0x%x is in the image with "
-				 "blinding on", i, c);
+				 "blinding on",
+				 i, c);
 		uebpf_prog_free(plain);
 		uebpf_prog_free(blind);
 	}
@@ -1526,9 +1637,8 @@ TEST(test_blinding_hides_constants)
  * code (and the same results, which diff1 checks above). */
 TEST(test_blinding_keys_differ)
 {
-	const struct bpf_insn p[] = { MOV64_IMM(0, 0x11223344),
-				      ALU64_IMM(BPF_ADD, 0, 0x01020304),
-				      EXIT() };
+	const struct bpf_insn p[] = {MOV64_IMM(0, 0x11223344),
+				     ALU64_IMM(BPF_ADD, 0, 0x01020304), EXIT()};
 	struct uebpf_prog *a, *b;
 	char vlog[256];
 
@@ -1544,11 +1654,12 @@ TEST(test_blinding_keys_differ)
 	uebpf_prog_free(b);
 }
 
-/* ---- W^X ------------------------------------------------------------------------ */
+/* ---- W^X
+ * ------------------------------------------------------------------------ */
 
 TEST(test_wx)
 {
-	const struct bpf_insn p[] = { MOV64_IMM(0, 1), EXIT() };
+	const struct bpf_insn p[] = {MOV64_IMM(0, 1), EXIT()};
 	struct uebpf_prog *progs[8];
 	char line[512], perms[8];
 	bool found = false;
@@ -1589,11 +1700,12 @@ TEST(test_wx)
 		uebpf_prog_free(progs[i]);
 }
 
-/* ---- options -------------------------------------------------------------------- */
+/* ---- options
+ * -------------------------------------------------------------------- */
 
 TEST(test_options)
 {
-	const struct bpf_insn p[] = { MOV64_IMM(0, 3), EXIT() };
+	const struct bpf_insn p[] = {MOV64_IMM(0, 3), EXIT()};
 	char vlog[512];
 	struct uebpf_prog *prog;
 	uint64_t r0 = 0;
@@ -1605,7 +1717,8 @@ TEST(test_options)
 			   .log_buf = vlog, .log_size = sizeof(vlog),
 			   .log_level = 1);
 
-		assert_null(uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, p, 2, &o));
+		assert_null(
+			uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, p, 2, &o));
 		assert_int_equal(errno, EINVAL);
 		assert_non_null(strstr(vlog, "unknown"));
 	}
@@ -1634,21 +1747,22 @@ TEST(test_options)
 			   .insn_budget = 100, .log_buf = vlog,
 			   .log_size = sizeof(vlog), .log_level = 1);
 
-		assert_null(uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, p, 2, &o));
+		assert_null(
+			uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, p, 2, &o));
 		assert_int_equal(errno, EINVAL);
 		assert_non_null(strstr(vlog, "insn_budget"));
 	}
 	/* the default with a budget: the interpreter, which counts */
 	{
-		const struct bpf_insn loop[] = { MOV64_IMM(0, 0),
-						 JMP_IMM(BPF_JEQ, 0, 0, -1),
-						 EXIT() };
+		const struct bpf_insn loop[] = {
+			MOV64_IMM(0, 0), JMP_IMM(BPF_JEQ, 0, 0, -1), EXIT()};
 		UEBPF_OPTS(uebpf_prog_load_opts, o, .insn_budget = 1000);
 
 		prog = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, loop, 3, &o);
 		assert_non_null(prog);
 		assert_int_equal(uebpf_prog_engine(prog), UEBPF_ENGINE_INTERP);
-		assert_int_equal(uebpf_prog_run(prog, work, 8, &r0), -ETIMEDOUT);
+		assert_int_equal(uebpf_prog_run(prog, work, 8, &r0),
+				 -ETIMEDOUT);
 		uebpf_prog_free(prog);
 	}
 	/* the default: the JIT (x86-64) */
@@ -1669,15 +1783,15 @@ TEST(test_options)
 /* UEBPF_ENGINE: read when a runtime is made. */
 TEST(test_engine_env)
 {
-	const struct bpf_insn p[] = { MOV64_IMM(0, 3), EXIT() };
+	const struct bpf_insn p[] = {MOV64_IMM(0, 3), EXIT()};
 	static const struct {
 		const char *val;
 		enum uebpf_engine want;
 	} cases[] = {
-		{ "interp", UEBPF_ENGINE_INTERP },
-		{ "jit", UEBPF_ENGINE_JIT },
-		{ NULL, UEBPF_ENGINE_JIT },
-		{ "bogus", UEBPF_ENGINE_JIT }, /* ignored, with a warning */
+		{"interp", UEBPF_ENGINE_INTERP},
+		{"jit", UEBPF_ENGINE_JIT},
+		{NULL, UEBPF_ENGINE_JIT},
+		{"bogus", UEBPF_ENGINE_JIT}, /* ignored, with a warning */
 	};
 	size_t i;
 
@@ -1699,7 +1813,8 @@ TEST(test_engine_env)
 		assert_non_null(r);
 		if (cases[i].val && !strcmp(cases[i].val, "bogus") &&
 		    !strstr(runlog, "UEBPF_ENGINE='bogus' ignored"))
-			fail_msg("no warning for UEBPF_ENGINE=bogus: %s", runlog);
+			fail_msg("no warning for UEBPF_ENGINE=bogus: %s",
+				 runlog);
 		prog = uebpf_prog_load(r, BPF_PROG_TYPE_UNSPEC, p, 2, NULL);
 		assert_non_null(prog);
 		if (uebpf_prog_engine(prog) != cases[i].want)
@@ -1731,22 +1846,27 @@ TEST(test_declined_raw)
 {
 	const struct bpf_insn callx[] = {
 		MOV64_IMM(1, 5), MOV64_IMM(2, BPF_FUNC_get_prandom_u32),
-		CALLX(2), MOV64_IMM(0, 4), EXIT(),
+		CALLX(2),	 MOV64_IMM(0, 4),
+		EXIT(),
 	};
 	const struct bpf_insn loop[] = {
-		MOV64_IMM(1, 3), LD_IMM64_RAW(2, BPF_PSEUDO_FUNC, 5, 0),
-		MOV64_IMM(3, 0), MOV64_IMM(4, 0), CALL_HELPER(BPF_FUNC_loop),
+		MOV64_IMM(1, 3),
+		LD_IMM64_RAW(2, BPF_PSEUDO_FUNC, 5, 0),
+		MOV64_IMM(3, 0),
+		MOV64_IMM(4, 0),
+		CALL_HELPER(BPF_FUNC_loop),
 		EXIT(),
 		/* callback */
-		MOV64_IMM(0, 0), EXIT(),
+		MOV64_IMM(0, 0),
+		EXIT(),
 	};
 	const struct {
 		const struct bpf_insn *p;
 		size_t n;
 		const char *name;
 	} cases[] = {
-		{ callx, ARRAY_LEN(callx), "callx" },
-		{ loop, ARRAY_LEN(loop), "bpf_loop" },
+		{callx, ARRAY_LEN(callx), "callx"},
+		{loop, ARRAY_LEN(loop), "bpf_loop"},
 	};
 	size_t i;
 
@@ -1754,14 +1874,15 @@ TEST(test_declined_raw)
 	NEED_REAL_JIT();
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		struct uebpf_prog *prog;
-		uint64_t r0[2] = { 0, 0 };
+		uint64_t r0[2] = {0, 0};
 		char vlog[512];
 		int e;
 
-		prog = load_as(rt, BPF_PROG_TYPE_UNSPEC, cases[i].p,
-			       cases[i].n, E_JIT, vlog, sizeof(vlog));
+		prog = load_as(rt, BPF_PROG_TYPE_UNSPEC, cases[i].p, cases[i].n,
+			       E_JIT, vlog, sizeof(vlog));
 		if (prog)
-			fail_msg("%s: explicit JIT load succeeded", cases[i].name);
+			fail_msg("%s: explicit JIT load succeeded",
+				 cases[i].name);
 		assert_int_equal(errno, EOPNOTSUPP);
 		for (e = 0; e < 2; e++) {
 			UEBPF_OPTS(uebpf_prog_load_opts, o);
@@ -1784,7 +1905,8 @@ TEST(test_declined_raw)
 	}
 }
 
-/* ---- XDP: verified programs, compiled unchecked ---------------------------------- */
+/* ---- XDP: verified programs, compiled unchecked
+ * ---------------------------------- */
 
 static struct uebpf_prog *xdp_load(struct uebpf_runtime *r,
 				   const struct bpf_insn *insns, size_t cnt,
@@ -1793,8 +1915,7 @@ static struct uebpf_prog *xdp_load(struct uebpf_runtime *r,
 	static char vlog[1 << 16];
 	struct uebpf_prog *prog;
 
-	prog = load_as(r, BPF_PROG_TYPE_XDP, insns, cnt, e, vlog,
-		       sizeof(vlog));
+	prog = load_as(r, BPF_PROG_TYPE_XDP, insns, cnt, e, vlog, sizeof(vlog));
 	if (!prog)
 		fail_msg("XDP load (%s): %s\n%s", e_name[e], strerror(errno),
 			 vlog);
@@ -1834,17 +1955,18 @@ TEST(test_xdp_inline_lookups)
 	UNUSED;
 	NEED_JIT();
 	for (e = 0; e < 2; e++) {
-		uint64_t init[4] = { 10, 20, 30, 40 };
+		uint64_t init[4] = {10, 20, 30, 40};
 
-		arr[e] = uebpf_map_create(rt, BPF_MAP_TYPE_ARRAY, "arr", 4, 12, 3,
-					  NULL);
-		pcpu[e] = uebpf_map_create(rt, BPF_MAP_TYPE_PERCPU_ARRAY, "pcpu",
-					   4, 8, 2, NULL);
+		arr[e] = uebpf_map_create(rt, BPF_MAP_TYPE_ARRAY, "arr", 4, 12,
+					  3, NULL);
+		pcpu[e] = uebpf_map_create(rt, BPF_MAP_TYPE_PERCPU_ARRAY,
+					   "pcpu", 4, 8, 2, NULL);
 		assert_non_null(arr[e]);
 		assert_non_null(pcpu[e]);
 		for (key = 0; key < 2; key++)
-			assert_int_equal(uebpf_map_update_elem(pcpu[e], &key,
-							       init, 0), 0);
+			assert_int_equal(
+				uebpf_map_update_elem(pcpu[e], &key, init, 0),
+				0);
 	}
 	for (cpu = 0; cpu < 4; cpu++) {
 		struct uebpf_prog *prog[2];
@@ -1855,29 +1977,40 @@ TEST(test_xdp_inline_lookups)
 			 * v[0] += key + 1 (u32), r6 += v[0], v[2] = r6; then
 			 * pcpu[key & 1] += 1 + r6; return r6 & 3 */
 			const struct bpf_insn p[] = {
-				MOV64_IMM(6, 0), MOV64_IMM(7, 0),
+				MOV64_IMM(6, 0),
+				MOV64_IMM(7, 0),
 				/* loop: */
 				STX_MEM(BPF_W, 10, 7, -4),
-				LD_IMM64_RAW(1, BPF_PSEUDO_MAP_FD, uebpf_map_id(arr[e]), 0),
-				MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -4),
+				LD_IMM64_RAW(1, BPF_PSEUDO_MAP_FD,
+					     uebpf_map_id(arr[e]), 0),
+				MOV64_REG(2, 10),
+				ALU64_IMM(BPF_ADD, 2, -4),
 				CALL_HELPER(BPF_FUNC_map_lookup_elem),
 				JMP_IMM(BPF_JEQ, 0, 0, 6),
 				LDX_MEM(BPF_W, 1, 0, 0),
-				ALU64_REG(BPF_ADD, 1, 7), ALU64_IMM(BPF_ADD, 1, 1),
+				ALU64_REG(BPF_ADD, 1, 7),
+				ALU64_IMM(BPF_ADD, 1, 1),
 				STX_MEM(BPF_W, 0, 1, 0),
-				ALU64_REG(BPF_ADD, 6, 1), STX_MEM(BPF_W, 0, 6, 8),
+				ALU64_REG(BPF_ADD, 6, 1),
+				STX_MEM(BPF_W, 0, 6, 8),
 				/* per-CPU */
-				MOV64_REG(1, 7), ALU64_IMM(BPF_AND, 1, 1),
+				MOV64_REG(1, 7),
+				ALU64_IMM(BPF_AND, 1, 1),
 				STX_MEM(BPF_W, 10, 1, -8),
-				LD_IMM64_RAW(1, BPF_PSEUDO_MAP_FD, uebpf_map_id(pcpu[e]), 0),
-				MOV64_REG(2, 10), ALU64_IMM(BPF_ADD, 2, -8),
+				LD_IMM64_RAW(1, BPF_PSEUDO_MAP_FD,
+					     uebpf_map_id(pcpu[e]), 0),
+				MOV64_REG(2, 10),
+				ALU64_IMM(BPF_ADD, 2, -8),
 				CALL_HELPER(BPF_FUNC_map_lookup_elem),
 				JMP_IMM(BPF_JEQ, 0, 0, 4),
-				LDX_MEM(BPF_DW, 1, 0, 0), ALU64_REG(BPF_ADD, 1, 6),
-				ALU64_IMM(BPF_ADD, 1, 1), STX_MEM(BPF_DW, 0, 1, 0),
+				LDX_MEM(BPF_DW, 1, 0, 0),
+				ALU64_REG(BPF_ADD, 1, 6),
+				ALU64_IMM(BPF_ADD, 1, 1),
+				STX_MEM(BPF_DW, 0, 1, 0),
 				ALU64_IMM(BPF_ADD, 7, 1),
 				JMP_IMM(BPF_JLT, 7, 4, -28),
-				MOV64_REG(0, 6), ALU64_IMM(BPF_AND, 0, 3),
+				MOV64_REG(0, 6),
+				ALU64_IMM(BPF_AND, 0, 3),
 				EXIT(),
 			};
 
@@ -1896,15 +2029,19 @@ TEST(test_xdp_inline_lookups)
 		for (key = 0; key < 3; key++) {
 			uint8_t a[12], b[12];
 
-			assert_int_equal(uebpf_map_lookup_elem(arr[0], &key, a), 0);
-			assert_int_equal(uebpf_map_lookup_elem(arr[1], &key, b), 0);
+			assert_int_equal(uebpf_map_lookup_elem(arr[0], &key, a),
+					 0);
+			assert_int_equal(uebpf_map_lookup_elem(arr[1], &key, b),
+					 0);
 			assert_memory_equal(a, b, 12);
 		}
 		for (key = 0; key < 2; key++) {
 			uint64_t a[4], b[4];
 
-			assert_int_equal(uebpf_map_lookup_elem(pcpu[0], &key, a), 0);
-			assert_int_equal(uebpf_map_lookup_elem(pcpu[1], &key, b), 0);
+			assert_int_equal(
+				uebpf_map_lookup_elem(pcpu[0], &key, a), 0);
+			assert_int_equal(
+				uebpf_map_lookup_elem(pcpu[1], &key, b), 0);
 			assert_memory_equal(a, b, sizeof(a));
 			/* the bound slot moved, the others did not */
 			assert_true(a[cpu] != 10 + 10 * cpu || cpu > 3);
@@ -1922,7 +2059,7 @@ TEST(test_xdp_inline_lookups)
  * while they are on. */
 TEST(test_xdp_debug_mode)
 {
-	const struct bpf_insn p[] = { MOV64_IMM(0, XDP_TX), EXIT() };
+	const struct bpf_insn p[] = {MOV64_IMM(0, XDP_TX), EXIT()};
 	struct uebpf_prog *prog;
 	struct uebpf_xdp_result res;
 	static uint8_t out[4096];
@@ -1973,7 +2110,8 @@ static void obj_open(struct objpair *o, const char *name)
 
 		o->rt[e] = new_rt();
 		assert_non_null(o->rt[e]);
-		o->obj[e] = uebpf_object_open_file(o->rt[e], prog_path(name), &oo);
+		o->obj[e] =
+			uebpf_object_open_file(o->rt[e], prog_path(name), &oo);
 		if (!o->obj[e])
 			fail_msg("%s: %s", prog_path(name), strerror(errno));
 		err = uebpf_object_load(o->obj[e]);
@@ -1985,8 +2123,8 @@ static void obj_open(struct objpair *o, const char *name)
 			if (!self_mode &&
 			    uebpf_object_prog_type(p) == BPF_PROG_TYPE_XDP &&
 			    uebpf_prog_engine(uebpf_object_prog_handle(p)) !=
-			    (e == E_INTERP ? UEBPF_ENGINE_INTERP
-					   : UEBPF_ENGINE_JIT))
+				    (e == E_INTERP ? UEBPF_ENGINE_INTERP
+						   : UEBPF_ENGINE_JIT))
 				fail_msg("%s: %s runs in engine %d", name,
 					 uebpf_object_prog_name(p),
 					 (int)uebpf_prog_engine(
@@ -2041,24 +2179,29 @@ static uint32_t obj_run(struct objpair *o, const char *prog, const void *pkt,
 		memcpy(frame[e] + UEBPF_XDP_HEADROOM, pkt, len);
 		memset(&res[e], 0, sizeof(res[e]));
 		res[e].sz = sizeof(res[e]);
-		assert_true(uebpf_xdp_run(obj_prog(o, e, prog), &b, &res[e]) >= 0);
+		assert_true(uebpf_xdp_run(obj_prog(o, e, prog), &b, &res[e]) >=
+			    0);
 		compared++;
 	}
 	for (e = 1; e < NR_E; e++) {
 		if (res[e].retval != res[0].retval || res[e].err != res[0].err)
-			fail_msg("%s: interp retval %u err %d, %s retval %u err %d",
+			fail_msg("%s: interp retval %u err %d, %s retval %u "
+				 "err %d",
 				 prog, res[0].retval, res[0].err, e_name[e],
 				 res[e].retval, res[e].err);
 		assert_memory_equal(frame[0], frame[e], sizeof(frame[0]));
 	}
 	for (k = 0; k < 4; k++) {
 		for (e = 0; e < NR_E; e++)
-			assert_int_equal(uebpf_map_lookup_elem(obj_map(o, e, "out"),
-							       &k, &vals[e][k]), 0);
+			assert_int_equal(
+				uebpf_map_lookup_elem(obj_map(o, e, "out"), &k,
+						      &vals[e][k]),
+				0);
 		for (e = 1; e < NR_E; e++)
 			if (vals[e][k] != vals[0][k])
-				fail_msg("%s: out[%u] interp %llu, %s %llu", prog,
-					 k, (unsigned long long)vals[0][k],
+				fail_msg("%s: out[%u] interp %llu, %s %llu",
+					 prog, k,
+					 (unsigned long long)vals[0][k],
 					 e_name[e],
 					 (unsigned long long)vals[e][k]);
 	}
@@ -2073,14 +2216,15 @@ static void set_slot(struct objpair *o, uint32_t slot, const char *prog)
 		uint32_t id = uebpf_prog_id(obj_prog(o, e, prog));
 
 		assert_int_equal(uebpf_map_update_elem(obj_map(o, e, "jmp"),
-						       &slot, &id, 0), 0);
+						       &slot, &id, 0),
+				 0);
 	}
 }
 
 TEST(test_xdp_tail_calls)
 {
 	struct objpair o;
-	uint8_t pkt[64] = { 0x42 };
+	uint8_t pkt[64] = {0x42};
 	int i;
 
 	UNUSED;
@@ -2103,8 +2247,9 @@ TEST(test_xdp_tail_calls)
 		uint32_t k = 0;
 
 		/* 3 runs of the first plus 33 tail calls each */
-		assert_int_equal(uebpf_map_lookup_elem(obj_map(&o, 1, "out"),
-						       &k, &v), 0);
+		assert_int_equal(
+			uebpf_map_lookup_elem(obj_map(&o, 1, "out"), &k, &v),
+			0);
 		assert_int_equal(v, 3 * 34);
 	}
 	obj_close(&o);
@@ -2113,13 +2258,18 @@ TEST(test_xdp_tail_calls)
 TEST(test_xdp_bpf_loop)
 {
 	static const uint64_t args[][3] = {
-		{ 10, 0, ~0ull },  { 0, 0, ~0ull }, { 10, 0, 3 },
-		{ 10, 1, ~0ull },  { (8u << 20) + 1, 0, ~0ull },
-		{ (1ull << 32) + 5, 0, ~0ull }, { 3, 0, 0 }, { 31, 0, 9 },
-		{ 7, 0, 5 },
+		{10, 0, ~0ull},
+		{0, 0, ~0ull},
+		{10, 0, 3},
+		{10, 1, ~0ull},
+		{(8u << 20) + 1, 0, ~0ull},
+		{(1ull << 32) + 5, 0, ~0ull},
+		{3, 0, 0},
+		{31, 0, 9},
+		{7, 0, 5},
 	};
-	static const char *const progs[] = { "loop_args", "loop_inline",
-					     "loop_nested" };
+	static const char *const progs[] = {"loop_args", "loop_inline",
+					    "loop_nested"};
 	struct objpair o;
 	size_t a, pi;
 
@@ -2128,11 +2278,12 @@ TEST(test_xdp_bpf_loop)
 	obj_open(&o, "loop");
 	for (pi = 0; pi < ARRAY_LEN(progs); pi++)
 		for (a = 0; a < ARRAY_LEN(args); a++) {
-			uint8_t pkt[64] = { 0 };
+			uint8_t pkt[64] = {0};
 
 			memcpy(pkt, args[a], sizeof(args[a]));
-			assert_int_equal(obj_run(&o, progs[pi], pkt, sizeof(pkt)),
-					 XDP_PASS);
+			assert_int_equal(
+				obj_run(&o, progs[pi], pkt, sizeof(pkt)),
+				XDP_PASS);
 		}
 	obj_close(&o);
 }
@@ -2147,9 +2298,9 @@ TEST(test_xdp_bpf_loop)
  */
 TEST(test_xdp_tail_call_from_subprog)
 {
-	uint8_t pkt[64] = { 0 };
+	uint8_t pkt[64] = {0};
 	struct objpair o;
-	uint64_t runs[NR_E] = { 0 }, kruns = 0;
+	uint64_t runs[NR_E] = {0}, kruns = 0;
 	uint32_t ret[NR_E], kret = 0, k = 0;
 	struct bpf_object *ko;
 	int e, kerr = -1;
@@ -2169,8 +2320,9 @@ TEST(test_xdp_tail_call_from_subprog)
 		runlog[0] = '\0';
 		uebpf_xdp_run(obj_prog(&o, e, "tc_sub"), &b, &res);
 		ret[e] = res.err ? (uint32_t)res.err : res.retval;
-		assert_int_equal(uebpf_map_lookup_elem(obj_map(&o, e, "out"), &k,
-						       &runs[e]), 0);
+		assert_int_equal(uebpf_map_lookup_elem(obj_map(&o, e, "out"),
+						       &k, &runs[e]),
+				 0);
 		print_message("%s: retval %u err %d, %llu bodies ran%s%s",
 			      e_name[e], res.retval, res.err,
 			      (unsigned long long)runs[e],
@@ -2185,9 +2337,9 @@ TEST(test_xdp_tail_call_from_subprog)
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = pkt,
 			    .data_size_in = sizeof(pkt), .repeat = 1);
 
-		bpf_map_update_elem(bpf_map__fd(bpf_object__find_map_by_name(
-					    ko, "jmp")),
-				    &k, &fd, 0);
+		bpf_map_update_elem(
+			bpf_map__fd(bpf_object__find_map_by_name(ko, "jmp")),
+			&k, &fd, 0);
 		kerr = bpf_prog_test_run_opts(fd, &t);
 		kret = t.retval;
 		bpf_map_lookup_elem(
@@ -2210,9 +2362,10 @@ TEST(test_xdp_tail_call_from_subprog)
 				 (unsigned long long)kruns);
 		if (ret[e] != ret[0] || runs[e] != runs[0])
 			fail_msg("interp: retval/err %d, %llu bodies; %s: %d, "
-				 "%llu", (int)ret[0],
-				 (unsigned long long)runs[0], e_name[e],
-				 (int)ret[e], (unsigned long long)runs[e]);
+				 "%llu",
+				 (int)ret[0], (unsigned long long)runs[0],
+				 e_name[e], (int)ret[e],
+				 (unsigned long long)runs[e]);
 	}
 }
 
@@ -2222,10 +2375,9 @@ TEST(test_xdp_tail_call_from_subprog)
  * loaded. */
 TEST(test_xdp_objects_load)
 {
-	static const char *const objs[] = { "subprogs", "xdp_parse_drop",
-					    "xdp_pass", "xdp_bytes",
-					    "global_data", "bench_filter",
-					    "xdp_adjust" };
+	static const char *const objs[] = {
+		"subprogs",    "xdp_parse_drop", "xdp_pass",  "xdp_bytes",
+		"global_data", "bench_filter",	 "xdp_adjust"};
 	size_t i;
 
 	UNUSED;
@@ -2238,8 +2390,8 @@ TEST(test_xdp_objects_load)
 		for (p = uebpf_object_next_prog(o.obj[0], NULL); p;
 		     p = uebpf_object_next_prog(o.obj[0], p)) {
 			const char *name = uebpf_object_prog_name(p);
-			static const uint32_t lens[] = { 14, 34, 54, 60, 64,
-							 128, 1500 };
+			static const uint32_t lens[] = {14, 34,	 54,  60,
+							64, 128, 1500};
 			size_t l;
 			int e;
 
@@ -2250,11 +2402,15 @@ TEST(test_xdp_objects_load)
 				struct uebpf_xdp_result res[NR_E];
 
 				for (e = 0; e < NR_E; e++) {
-					UEBPF_OPTS(uebpf_xdp_buff, b,
-						   .data_hard_start = frame[e],
-						   .data = frame[e] + UEBPF_XDP_HEADROOM,
-						   .data_end = frame[e] + UEBPF_XDP_HEADROOM + lens[l],
-						   .frame_sz = sizeof(frame[e]));
+					UEBPF_OPTS(
+						uebpf_xdp_buff, b,
+						.data_hard_start = frame[e],
+						.data = frame[e] +
+							UEBPF_XDP_HEADROOM,
+						.data_end = frame[e] +
+							    UEBPF_XDP_HEADROOM +
+							    lens[l],
+						.frame_sz = sizeof(frame[e]));
 
 					memset(frame[e], 0, sizeof(frame[e]));
 					memcpy(frame[e] + UEBPF_XDP_HEADROOM,
@@ -2268,12 +2424,20 @@ TEST(test_xdp_objects_load)
 				for (e = 1; e < NR_E; e++) {
 					if (res[e].retval != res[0].retval ||
 					    res[e].err != res[0].err ||
-					    (uint8_t *)res[e].data - frame[e] != (uint8_t *)res[0].data - frame[0] ||
-					    (uint8_t *)res[e].data_end - frame[e] != (uint8_t *)res[0].data_end - frame[0])
-						fail_msg("%s/%s len %u: interp retval %u err %d, %s retval %u err %d",
+					    (uint8_t *)res[e].data - frame[e] !=
+						    (uint8_t *)res[0].data -
+							    frame[0] ||
+					    (uint8_t *)res[e].data_end -
+							    frame[e] !=
+						    (uint8_t *)res[0].data_end -
+							    frame[0])
+						fail_msg("%s/%s len %u: interp "
+							 "retval %u err %d, %s "
+							 "retval %u err %d",
 							 objs[i], name, lens[l],
-							 res[0].retval, res[0].err,
-							 e_name[e], res[e].retval,
+							 res[0].retval,
+							 res[0].err, e_name[e],
+							 res[e].retval,
 							 res[e].err);
 					assert_memory_equal(frame[0], frame[e],
 							    sizeof(frame[0]));
