@@ -1537,6 +1537,45 @@ TEST(test_checked_stack_faults)
 	}
 }
 
+/*
+ * r1..r5 after a helper call in a raw program: the verifier would refuse
+ * to read them, but raw programs are not verified, and the interpreter
+ * leaves the arguments there.  Whatever the engine leaves must be the same
+ * (and never a host address the program did not have).
+ */
+TEST(test_checked_regs_after_helper)
+{
+	static struct pb q;
+	struct uebpf_map *m;
+
+	UNUSED;
+	NEED_JIT();
+	m = uebpf_map_create(rt, BPF_MAP_TYPE_HASH, "h", 4, 8, 4, NULL);
+	assert_non_null(m);
+	/* lookup(map, &key) with r3..r5 set; then r3..r5 into work[0..24)
+	 * (r1 and r2, the map and a stack address, are the program's own) */
+	q.n = 0;
+	emit(&q, STX_MEM(BPF_DW, 10, 1, -24));
+	emit(&q, ST_MEM(BPF_W, 10, -4, 1));
+	emit(&q, INSN(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+		      uebpf_map_id(m)));
+	emit(&q, INSN(0, 0, 0, 0, 0));
+	emit(&q, MOV64_REG(2, 10));
+	emit(&q, ALU64_IMM(BPF_ADD, 2, -4));
+	emit(&q, MOV64_IMM(3, 33));
+	emit(&q, MOV64_IMM(4, 44));
+	emit(&q, MOV64_IMM(5, 55));
+	emit(&q, CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	emit(&q, LDX_MEM(BPF_DW, 0, 10, -24));
+	emit(&q, STX_MEM(BPF_DW, 0, 3, 0));
+	emit(&q, STX_MEM(BPF_DW, 0, 4, 8));
+	emit(&q, STX_MEM(BPF_DW, 0, 5, 16));
+	emit(&q, MOV64_IMM(0, 0));
+	emit(&q, EXIT());
+	fault_case("r3..r5 after a helper call", q.i, q.n, 64, 0);
+	uebpf_map_put(m);
+}
+
 /* INT_MIN / -1 and INT_MIN % -1 by K, in every register. */
 TEST(test_sdiv_intmin_imm)
 {
@@ -2471,6 +2510,7 @@ int main(void)
 		T(test_checked_frames_contiguous),
 		T(test_checked_frame_reuse),
 		T(test_checked_stack_faults),
+		T(test_checked_regs_after_helper),
 		T(test_sdiv_intmin_imm),
 		T(test_blinding_hides_constants),
 		T(test_blinding_keys_differ),
