@@ -2415,8 +2415,8 @@ TEST(test_xdp_tail_call_from_subprog)
 TEST(test_xdp_objects_load)
 {
 	static const char *const objs[] = {
-		"subprogs",    "xdp_parse_drop", "xdp_pass",  "xdp_bytes",
-		"global_data", "bench_filter",	 "xdp_adjust"};
+		"subprogs",    "xdp_parse_drop", "xdp_pass",   "xdp_bytes",
+		"global_data", "bench_filter",	 "xdp_adjust", "xdp_redirect"};
 	size_t i;
 
 	UNUSED;
@@ -2480,6 +2480,27 @@ TEST(test_xdp_objects_load)
 							 res[e].err);
 					assert_memory_equal(frame[0], frame[e],
 							    sizeof(frame[0]));
+					/* the redirect target (maps by name:
+					 * each engine has its own) */
+					assert_int_equal(res[e].redirect.kind,
+							 res[0].redirect.kind);
+					assert_int_equal(
+						res[e].redirect.ifindex,
+						res[0].redirect.ifindex);
+					assert_int_equal(res[e].redirect.key,
+							 res[0].redirect.key);
+					assert_int_equal(res[e].redirect.flags,
+							 res[0].redirect.flags);
+					assert_true(!res[e].redirect.map ==
+						    !res[0].redirect.map);
+					if (res[0].redirect.map)
+						assert_string_equal(
+							uebpf_map_name(
+								res[e].redirect
+									.map),
+							uebpf_map_name(
+								res[0].redirect
+									.map));
 				}
 			}
 		}
