@@ -853,9 +853,47 @@ static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 				break;
 			}
 		} else if (kind < 95 && main && calls->n < 64) {
-			/* a call; r1..r5 are the callee's afterwards */
+			/* a call, r9 pointing into this frame's initialised
+			 * bytes (r1..r5 are the callee's afterwards; r9,
+			 * restored, becomes a number again: stack addresses
+			 * differ by engine) */
+			remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 9, 10, 0, 0);
+			remit(p, BPF_ALU64 | BPF_ADD | BPF_K, 9, 0, 0, -64);
 			calls->pc[calls->n++] = p->n;
 			remit(p, BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, 0);
+			remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 9, 0, 0,
+			      rnd_imm(r));
+		} else if (kind < 95 && !main) {
+			/* the caller's frame through the pointer it passed
+			 * (saved at r10 - 80): r10 - 64 .. r10 - 1 there */
+			unsigned int si = gen_below(r, 4), n = 1u << si;
+			int16_t off = (int16_t)gen_below(r, 65 - n);
+
+			if (d == s)
+				s = (uint8_t)((s + 1) % 10);
+			remit(p, BPF_LDX | BPF_MEM | BPF_DW, d, 10, -80, 0);
+			switch (gen_below(r, 4)) {
+			case 0:
+				remit(p, BPF_LDX | BPF_MEM | sizes[si], s, d,
+				      off, 0);
+				break;
+			case 1:
+				remit(p, BPF_STX | BPF_MEM | sizes[si], d, s,
+				      off, 0);
+				break;
+			case 2:
+				remit(p, BPF_ST | BPF_MEM | sizes[si], d, 0,
+				      off, rnd_imm(r));
+				break;
+			default:
+
+				remit(p, BPF_STX | BPF_ATOMIC | BPF_DW, d, s,
+				      (int16_t)(off & ~7), BPF_ADD | BPF_FETCH);
+				break;
+			}
+			/* no stack address may reach the caller */
+			remit(p, BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0,
+			      rnd_imm(r));
 		} else {
 			/* stack atomics, aligned */
 			static const int32_t aops[] = {
@@ -922,6 +960,10 @@ static void raw_gen(struct gen_rng *r, struct rawp *p, unsigned int len)
 	if (calls.n) {
 		/* the subprogram: its own stack, a body, exit */
 		sub = p->n;
+		/* the caller's pointer, kept where only the accesses
+		 * above reach it */
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 10, 9, -80, 0);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 9, 0, 0, rnd_imm(r));
 		raw_init_stack(r, p);
 		raw_body(r, p, 1 + gen_below(r, len / 2 + 1), false, &calls);
 		remit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
