@@ -886,7 +886,6 @@ static void raw_body(struct gen_rng *r, struct rawp *p, unsigned int len,
 				      off, rnd_imm(r));
 				break;
 			default:
-
 				remit(p, BPF_STX | BPF_ATOMIC | BPF_DW, d, s,
 				      (int16_t)(off & ~7), BPF_ADD | BPF_FETCH);
 				break;
