@@ -3,10 +3,10 @@
  * The JIT against the interpreter on random programs.
  *
  *   jit_diff [--seed S] [--count N] [--seconds T] [--runs R] [--mutate PCT]
- *            [--blocks B] [--raw-len L] [--mode xdp|raw|both] [--index I]
- *            [-v] [--self]
+ *            [--blocks B] [--raw-len L] [--mode xdp|raw|calls|all]
+ *            [--index I] [-v] [--self]
  *
- * Program i of seed S, in two forms:
+ * Program i of seed S, in three forms:
  *
  * xdp: an XDP program from the verifier's generator (tests/verifier/gen.c),
  *   loaded into two runtimes whose maps (ARRAY, HASH, PERCPU_ARRAY,
@@ -22,8 +22,13 @@
  * raw: a straight-line program with forward jumps over r0..r9 (every ALU
  *   op and width with random and edge immediates, sign-extending moves,
  *   byte swaps, JMP / JMP32 of every kind, stack loads, stores and
- *   atomics), run unverified (checked) by uebpf_prog_run() with each
- *   engine: the error, r0 and the registers it dumps must be the same.
+ *   atomics, its memory, a subprogram it passes a stack pointer), run
+ *   unverified (checked) by uebpf_prog_run() with each engine: the error
+ *   and its message, r0 and the registers it dumps must be the same.
+ *
+ * calls: four XDP programs in a PROG_ARRAY built from idioms with helpers
+ *   (adjust_head/meta/tail, bpf_loop, csum_diff, map lookups, tail calls),
+ *   compared as in xdp mode (see calls_gen()).
  *
  * A difference prints the seed, the index, the program (as generated and
  * as it runs, uebpf_prog_dump_xlated), the packet and what differed, with
@@ -51,7 +56,7 @@ struct opts {
 	unsigned int mutate;
 	unsigned int blocks;
 	unsigned int raw_len;
-	bool xdp, raw;
+	bool xdp, raw, calls;
 	long long index;
 	bool verbose;
 	bool self;
@@ -65,6 +70,7 @@ static struct opts o = {
 	.raw_len = 64,
 	.xdp = true,
 	.raw = true,
+	.calls = true,
 	.index = -1,
 };
 
@@ -262,8 +268,8 @@ static void fail_head(const char *mode, unsigned long long idx,
 	       o.blocks, o.raw_len);
 }
 
-/* ---- xdp mode
- * ---------------------------------------------------------------- */
+/* ---- xdp mode --------------------------------------------------------------
+ */
 
 /* One map's contents in both environments; 0 when equal, else prints
  * the first difference and returns 1. */
@@ -348,7 +354,8 @@ struct xdp_outcome {
 
 struct stats {
 	unsigned long long generated, accepted, refused, runs, raw_progs,
-		raw_runs, raw_faults, xdp_errs, addr_dep;
+		raw_runs, raw_faults, xdp_errs, addr_dep, calls_sets,
+		calls_refused, calls_runs;
 };
 
 /* What differs between two outcomes (and the maps of their two
@@ -586,8 +593,8 @@ out:
 	return bad;
 }
 
-/* ---- raw mode
- * ------------------------------------------------------------------ */
+/* ---- raw mode --------------------------------------------------------------
+ */
 
 /*
  * r1 (the memory: 128 bytes) goes to r10 - 80; r10 - 64 .. r10 - 1 are
@@ -1069,15 +1076,384 @@ static int raw_one(struct sh_env *e, unsigned long long i, struct stats *st)
 	return bad;
 }
 
-/* ---- main
- * ---------------------------------------------------------------------- */
+/* ---- calls mode ------------------------------------------------------------
+ */
+
+/*
+ * Four XDP programs in a PROG_ARRAY (slots 1..4; 0 and 5 stay empty),
+ * each from idioms the generator of tests/verifier does not make:
+ * bpf_xdp_adjust_head / _meta / _tail with the packet reloaded after,
+ * packet loads and stores, bpf_loop over a callback that updates a stack
+ * struct, bpf_csum_diff, lookups in an ARRAY and a PERCPU_ARRAY (which the
+ * JIT inlines) and tail calls (within the array, out of range or to an
+ * empty slot), then a verdict.  Both runtimes are made afresh for each
+ * program set; program 0 runs on the packets.
+ */
+#define NR_CALLS_PROGS 4
+
+struct callsenv {
+	struct uebpf_runtime *rt;
+	struct uebpf_map *jmp, *acc, *pacc;
+	struct uebpf_prog *prog[NR_CALLS_PROGS];
+};
+
+static void calls_gen(struct gen_rng *r, struct rawp *p, unsigned int j,
+		      uint32_t jmp, uint32_t acc, uint32_t pacc)
+{
+	static const int32_t deltas[] = {-32, -16, -8, -4, 0, 4, 8, 14, 16, 40};
+	static const int32_t helpers[] = {BPF_FUNC_xdp_adjust_head,
+					  BPF_FUNC_xdp_adjust_meta,
+					  BPF_FUNC_xdp_adjust_tail};
+	static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
+	static const uint8_t ops[] = {BPF_ADD, BPF_MUL, BPF_LSH,
+				      BPF_RSH, BPF_XOR, BPF_ARSH};
+	size_t out_jump, cb_ld = 0;
+	unsigned int k, n;
+	bool loop = false;
+
+	p->n = 0;
+	remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0);
+	rld64(p, 7, rnd_val(r));
+	rld64(p, 8, rnd_val(r));
+	rld64(p, 9, rnd_val(r));
+	if (gen_chance(r, 50)) {
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
+		      deltas[gen_below(r, 10)]);
+		remit(p, BPF_JMP | BPF_CALL, 0, 0, 0, helpers[gen_below(r, 3)]);
+		remit(p, BPF_ALU64 | BPF_XOR | BPF_X, 7, 0, 0, 0);
+	}
+	/* r2 = data, r3 = data_end; at least 32 bytes, or out */
+	remit(p, BPF_LDX | BPF_MEM | BPF_W, 2, 6, 0, 0);
+	remit(p, BPF_LDX | BPF_MEM | BPF_W, 3, 6, 4, 0);
+	remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0);
+	remit(p, BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 32);
+	out_jump = p->n;
+	remit(p, BPF_JMP | BPF_JGT | BPF_X, 4, 3, 0, 0);
+	n = 2 + gen_below(r, 10);
+	for (k = 0; k < n; k++) {
+		unsigned int si = gen_below(r, 4), sz = 1u << si;
+		int16_t off = (int16_t)gen_below(r, 33 - sz);
+		uint8_t d = (uint8_t)(7 + gen_below(r, 3));
+
+		switch (gen_below(r, 4)) {
+		case 0:
+			remit(p, BPF_LDX | BPF_MEM | sizes[si], 5, 2, off, 0);
+			remit(p, BPF_ALU64 | BPF_XOR | BPF_X, d, 5, 0, 0);
+			break;
+		case 1:
+			remit(p, BPF_STX | BPF_MEM | sizes[si], 2, d, off, 0);
+			break;
+		case 2:
+			remit(p,
+			      (gen_chance(r, 50) ? BPF_ALU64 : BPF_ALU) |
+				      ops[gen_below(r, 6)] | BPF_K,
+			      d, 0, 0, (int32_t)gen_below(r, 32));
+			break;
+		default:
+			remit(p, BPF_ALU64 | BPF_ADD | BPF_X, d,
+			      (uint8_t)(7 + gen_below(r, 3)), 0, 0);
+			break;
+		}
+	}
+	if (gen_chance(r, 50)) {
+		/* the packet's byte 5 & 15 (or & 0x3ff) iterations over a
+		 * stack struct {r7, r8} */
+		loop = true;
+		remit(p, BPF_LDX | BPF_MEM | BPF_B, 1, 2, 5, 0);
+		remit(p, BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0,
+		      gen_chance(r, 80) ? 15 : 0x3ff);
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 10, 7, -16, 0);
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 10, 8, -8, 0);
+		cb_ld = p->n;
+		remit(p, BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_FUNC, 0, 0);
+		remit(p, 0, 0, 0, 0, 0);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 3, 10, 0, 0);
+		remit(p, BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, -16);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0);
+		remit(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_loop);
+		remit(p, BPF_ALU64 | BPF_XOR | BPF_X, 9, 0, 0, 0);
+		remit(p, BPF_LDX | BPF_MEM | BPF_DW, 7, 10, -16, 0);
+		remit(p, BPF_LDX | BPF_MEM | BPF_DW, 8, 10, -8, 0);
+	}
+	if (gen_chance(r, 40)) {
+		/* csum_diff(&r9 on the stack, 8, {r7, r8}, 16, r9) */
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 10, 7, -32, 0);
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 10, 8, -24, 0);
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 10, 9, -40, 0);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
+		remit(p, BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -40);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 8);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 3, 10, 0, 0);
+		remit(p, BPF_ALU64 | BPF_ADD | BPF_K, 3, 0, 0, -32);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 16);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 5, 9, 0, 0);
+		remit(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_csum_diff);
+		remit(p, BPF_ALU64 | BPF_ADD | BPF_X, 8, 0, 0, 0);
+	}
+	for (k = 0; k < 2; k++) {
+		/* acc[r8 & 7] += r7, then pacc (keys 6, 7 miss) */
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 1, 8, 0, 0);
+		remit(p, BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 7);
+		remit(p, BPF_STX | BPF_MEM | BPF_W, 10, 1, -44, 0);
+		remit(p, BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+		      (int32_t)(k ? pacc : acc));
+		remit(p, 0, 0, 0, 0, 0);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+		remit(p, BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -44);
+		remit(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+		remit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0);
+		remit(p, BPF_LDX | BPF_MEM | BPF_DW, 1, 0, 0, 0);
+		remit(p, BPF_ALU64 | BPF_ADD | BPF_X, 1, 7, 0, 0);
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 0, 1, 0, 0);
+	}
+	if (gen_chance(r, 60)) {
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+		remit(p, BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0,
+		      (int32_t)jmp);
+		remit(p, 0, 0, 0, 0, 0);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0,
+		      (int32_t)((j + 1 + gen_below(r, 5)) % 7));
+		remit(p, BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_tail_call);
+	}
+	/* out: the verdict from r7 ^ r8 ^ r9 */
+	p->i[out_jump].off = (int16_t)(p->n - out_jump - 1);
+	remit(p, BPF_ALU64 | BPF_MOV | BPF_X, 0, 7, 0, 0);
+	remit(p, BPF_ALU64 | BPF_XOR | BPF_X, 0, 8, 0, 0);
+	remit(p, BPF_ALU64 | BPF_XOR | BPF_X, 0, 9, 0, 0);
+	remit(p, BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 3);
+	remit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	if (loop) {
+		/* callback(i, s): s[0] = s[0] * 31 + i; s[1] ^= s[0]; stops
+		 * (returns 1) at i == a random index */
+		p->i[cb_ld].imm = (int32_t)(p->n - cb_ld - 1);
+		remit(p, BPF_LDX | BPF_MEM | BPF_DW, 3, 2, 0, 0);
+		remit(p, BPF_ALU64 | BPF_MUL | BPF_K, 3, 0, 0, 31);
+		remit(p, BPF_ALU64 | BPF_ADD | BPF_X, 3, 1, 0, 0);
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 2, 3, 0, 0);
+		remit(p, BPF_LDX | BPF_MEM | BPF_DW, 4, 2, 8, 0);
+		remit(p, BPF_ALU64 | BPF_XOR | BPF_X, 4, 3, 0, 0);
+		remit(p, BPF_STX | BPF_MEM | BPF_DW, 2, 4, 8, 0);
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+		remit(p, BPF_JMP | BPF_JNE | BPF_K, 1, 0, 1,
+		      (int32_t)gen_below(r, 20));
+		remit(p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1);
+		remit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
+}
+
+/* A runtime with the maps and the four programs of set i; 0, or -(j + 1)
+ * when program j is refused (the log in vlog), or another -errno. */
+static int calls_env(struct callsenv *c, int which, unsigned long long i,
+		     struct rawp *progs, char *vlog, size_t vsize)
+{
+	UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 2, .log_fn = log_fn,
+		   .log_ctx = last_warn[which]);
+	struct gen_rng r;
+	unsigned int j;
+
+	memset(c, 0, sizeof(*c));
+	c->rt = uebpf_runtime_new(&ro);
+	if (!c->rt)
+		return -ENOMEM;
+	c->jmp = uebpf_map_create(c->rt, BPF_MAP_TYPE_PROG_ARRAY, "jmp", 4, 4,
+				  NR_CALLS_PROGS + 2, NULL);
+	c->acc = uebpf_map_create(c->rt, BPF_MAP_TYPE_ARRAY, "acc", 4, 8, 6,
+				  NULL);
+	c->pacc = uebpf_map_create(c->rt, BPF_MAP_TYPE_PERCPU_ARRAY, "pacc", 4,
+				   8, 6, NULL);
+	if (!c->jmp || !c->acc || !c->pacc)
+		return -ENOMEM;
+	gen_rng_seed(&r, prog_seed(o.seed ^ 0xca11, i));
+	for (j = 0; j < NR_CALLS_PROGS; j++) {
+		UEBPF_OPTS(uebpf_prog_load_opts, lo, .name = "calls",
+			   .log_buf = vlog, .log_size = vsize, .log_level = 1,
+			   .engine = which == A || o.self ? UEBPF_ENGINE_INTERP
+							  : UEBPF_ENGINE_JIT,
+			   .jit_blinding =
+				   which == B && !o.self && ((i >> j) & 1));
+		uint32_t id, slot = j + 1;
+
+		calls_gen(&r, &progs[j], j, uebpf_map_id(c->jmp),
+			  uebpf_map_id(c->acc), uebpf_map_id(c->pacc));
+		vlog[0] = '\0';
+		c->prog[j] = uebpf_prog_load(c->rt, BPF_PROG_TYPE_XDP,
+					     progs[j].i, progs[j].n, &lo);
+		if (!c->prog[j])
+			return -(int)(j + 1);
+		id = uebpf_prog_id(c->prog[j]);
+		if (uebpf_map_update_elem(c->jmp, &slot, &id, 0))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void calls_free(struct callsenv *c)
+{
+	unsigned int j;
+
+	for (j = 0; j < NR_CALLS_PROGS; j++)
+		if (c->prog[j])
+			uebpf_prog_free(c->prog[j]);
+	if (c->jmp)
+		uebpf_map_put(c->jmp);
+	if (c->acc)
+		uebpf_map_put(c->acc);
+	if (c->pacc)
+		uebpf_map_put(c->pacc);
+	if (c->rt)
+		uebpf_runtime_free(c->rt);
+}
+
+static int calls_one(uint8_t *frame, unsigned long long i, struct stats *st)
+{
+	static const unsigned int lens[] = {14, 31, 32,	 33,  40,
+					    60, 64, 100, 1500};
+	static const unsigned int metas[] = {0, 4, 8, 32};
+	static struct rawp progs[2][NR_CALLS_PROGS];
+	static struct xdp_outcome out[2];
+	static char vlog[2][1 << 16];
+	struct callsenv c[2];
+	struct gen_rng pr;
+	unsigned int k, j;
+	int w, err[2], bad = 0;
+	char why[512] = "";
+
+	for (w = A; w <= B; w++)
+		err[w] = calls_env(&c[w], w, i, progs[w], vlog[w],
+				   sizeof(vlog[w]));
+	if (err[A] || err[B]) {
+		if (err[A] != err[B]) {
+			fail_head("calls", i, "the engines' loads disagree",
+				  false);
+			printf("interp: %d\n%s\njit: %d\n%s\n", err[A], vlog[A],
+			       err[B], vlog[B]);
+			bad = 1;
+		} else if (!st->calls_refused++ || o.verbose) {
+			printf("jit_diff: calls program set %llu refused (%d): "
+			       "%s",
+			       i, err[A],
+			       vlog[A] + (strlen(vlog[A]) > 300
+						  ? strlen(vlog[A]) - 300
+						  : 0));
+		}
+		goto out;
+	}
+	st->calls_sets++;
+	gen_rng_seed(&pr, prog_seed(o.seed ^ 0xbac, i));
+	for (k = 0; k < o.runs && !bad; k++) {
+		unsigned int len = lens[gen_below(&pr, 9)];
+		unsigned int meta = metas[gen_below(&pr, 4)];
+		uint64_t seed = gen_u64(&pr);
+		unsigned int m;
+
+		for (w = A; w <= B; w++) {
+			struct xdp_outcome *ot = &out[w];
+			struct gen_rng br;
+			size_t b;
+
+			gen_rng_seed(&br, seed);
+			memset(frame, 0, SH_FRAME);
+			for (b = 0; b < meta + len; b++)
+				frame[SH_HEADROOM - meta + b] =
+					(uint8_t)gen_below(&br, 256);
+			memset(&xctx, 0, sizeof(xctx));
+			xctx.data_hard_start = frame;
+			xctx.data = frame + SH_HEADROOM;
+			xctx.data_end = frame + SH_HEADROOM + len;
+			xctx.data_meta = frame + SH_HEADROOM - meta;
+			xctx.ingress_ifindex = 1;
+			xctx.frame_sz = SH_FRAME;
+			last_warn[w][0] = '\0';
+			uebpf_worker_bind(c[w].rt, k & 1);
+			ot->r0 = 0xdeadbeef;
+			ot->err =
+				uebpf_xdp_run_ctx(c[w].prog[0], &xctx, &ot->r0);
+			uebpf_worker_bind(c[w].rt, 0);
+			ot->data = (uint8_t *)xctx.data - frame;
+			ot->data_end = (uint8_t *)xctx.data_end - frame;
+			ot->data_meta = (uint8_t *)xctx.data_meta - frame;
+			memcpy(ot->frame, frame, SH_FRAME);
+		}
+		st->calls_runs++;
+		why[0] = '\0';
+		if (out[A].err != out[B].err || out[A].r0 != out[B].r0)
+			snprintf(
+				why, sizeof(why),
+				"interp: err %d r0 %#llx; jit: err %d r0 %#llx",
+				out[A].err, (unsigned long long)out[A].r0,
+				out[B].err, (unsigned long long)out[B].r0);
+		else if (out[A].data != out[B].data ||
+			 out[A].data_end != out[B].data_end ||
+			 out[A].data_meta != out[B].data_meta ||
+			 memcmp(out[A].frame, out[B].frame, SH_FRAME))
+			snprintf(why, sizeof(why),
+				 "the packet differs (interp data %td end %td "
+				 "meta %td; jit %td %td %td)",
+				 out[A].data, out[A].data_end, out[A].data_meta,
+				 out[B].data, out[B].data_end,
+				 out[B].data_meta);
+		for (m = 0; m < 2 && !why[0]; m++) {
+			struct uebpf_map *ma = m ? c[A].pacc : c[A].acc;
+			struct uebpf_map *mb = m ? c[B].pacc : c[B].acc;
+			uint64_t va[2], vb[2];
+			uint32_t key;
+
+			for (key = 0; key < 6; key++) {
+				memset(va, 0, sizeof(va));
+				memset(vb, 0, sizeof(vb));
+				uebpf_map_lookup_elem(ma, &key, va);
+				uebpf_map_lookup_elem(mb, &key, vb);
+				if (!memcmp(va, vb, m ? 16 : 8))
+					continue;
+				snprintf(why, sizeof(why),
+					 "map %s key %u: interp %#llx %#llx, "
+					 "jit %#llx %#llx",
+					 m ? "pacc" : "acc", key,
+					 (unsigned long long)va[0],
+					 (unsigned long long)va[1],
+					 (unsigned long long)vb[0],
+					 (unsigned long long)vb[1]);
+				break;
+			}
+		}
+		if (why[0]) {
+			fail_head("calls", i, why, false);
+			printf("packet %u (CPU slot %u): %u bytes, %u of "
+			       "metadata\n",
+			       k, k & 1, len, meta);
+			if (last_warn[A][0])
+				printf("interp log: %s", last_warn[A]);
+			if (last_warn[B][0])
+				printf("jit log: %s", last_warn[B]);
+			bad = 1;
+		}
+	}
+	if (bad || (o.verbose && o.index >= 0))
+		for (j = 0; j < NR_CALLS_PROGS; j++) {
+			char t[48];
+
+			snprintf(t, sizeof(t), "program %u (slot %u)", j,
+				 j + 1);
+			dump_xlated(t, c[B].prog[j]);
+		}
+out:
+	for (w = A; w <= B; w++)
+		calls_free(&c[w]);
+	fflush(stdout);
+	return bad;
+}
+
+/* ---- main ------------------------------------------------------------------
+ */
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: jit_diff [--seed S] [--count N] [--seconds T] "
-			"[--runs R] [--mutate PCT]\n"
-			"                [--blocks B] [--raw-len L] "
-			"[--mode xdp|raw|both] [--index I] [-v] [--self]\n");
+	fprintf(stderr,
+		"usage: jit_diff [--seed S] [--count N] [--seconds T] "
+		"[--runs R] [--mutate PCT]\n"
+		"                [--blocks B] [--raw-len L] "
+		"[--mode xdp|raw|calls|all] [--index I] [-v] [--self]\n");
 	exit(2);
 }
 
@@ -1132,9 +1508,12 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[a], "--index") && v)
 			o.index = strtoll(v, NULL, 0), a++;
 		else if (!strcmp(argv[a], "--mode") && v) {
-			o.xdp = !strcmp(v, "xdp") || !strcmp(v, "both");
-			o.raw = !strcmp(v, "raw") || !strcmp(v, "both");
-			if (!o.xdp && !o.raw)
+			bool all = !strcmp(v, "all");
+
+			o.xdp = all || !strcmp(v, "xdp");
+			o.raw = all || !strcmp(v, "raw");
+			o.calls = all || !strcmp(v, "calls");
+			if (!o.xdp && !o.raw && !o.calls)
 				usage();
 			a++;
 		} else if (!strcmp(argv[a], "-v"))
@@ -1166,12 +1545,13 @@ int main(int argc, char **argv)
 			       .max_blocks = o.blocks};
 	first = o.index >= 0 ? (unsigned long long)o.index : 0;
 	last = o.index >= 0 ? first + 1 : o.count;
-	printf("jit_diff: seed %llu, %s %llu%s, %s%s%s, %u packets each%s\n",
+	printf("jit_diff: seed %llu, %s %llu%s, modes%s%s%s, %u packets "
+	       "each%s\n",
 	       (unsigned long long)o.seed,
 	       o.index >= 0 ? "program" : "programs:",
 	       o.index >= 0 ? first : o.count,
-	       o.seconds > 0 ? " (or the time limit)" : "", o.xdp ? "XDP" : "",
-	       o.xdp && o.raw ? " and " : "", o.raw ? "raw" : "", o.runs,
+	       o.seconds > 0 ? " (or the time limit)" : "", o.xdp ? " xdp" : "",
+	       o.raw ? " raw" : "", o.calls ? " calls" : "", o.runs,
 	       o.self ? ", SELF TEST: the interpreter against itself" : "");
 	fflush(stdout);
 	for (i = first; i < last && failures < 3; i++) {
@@ -1181,6 +1561,8 @@ int main(int argc, char **argv)
 			xdp_one(env, frame, i, &go, &st);
 		if (o.raw)
 			raw_one(env, i, &st);
+		if (o.calls)
+			calls_one(frame, i, &st);
 	}
 	printf("jit_diff: %llu XDP programs generated, %llu accepted (%llu "
 	       "refused by the verifier, %llu address-dependent), %llu "
@@ -1189,17 +1571,23 @@ int main(int argc, char **argv)
 	       st.generated, st.accepted, st.refused, st.addr_dep, st.runs,
 	       st.xdp_errs, st.raw_progs, st.raw_runs, st.raw_faults,
 	       now() - t0);
+	if (o.calls)
+		printf("jit_diff: calls mode: %llu program sets loaded (%llu "
+		       "refused), %llu packets compared\n",
+		       st.calls_sets, st.calls_refused, st.calls_runs);
 	for (a = A; a <= B; a++)
 		env_free(&env[a]);
 	if (failures) {
 		printf("jit_diff: FAILED: %llu difference(s)\n", failures);
 		return 1;
 	}
-	if (o.index < 0 && ((o.xdp && !st.runs) || (o.raw && !st.raw_runs))) {
+	if (o.index < 0 && ((o.xdp && !st.runs) || (o.raw && !st.raw_runs) ||
+			    (o.calls && !st.calls_runs))) {
 		printf("jit_diff: FAILED: nothing was compared (%s)\n",
-		       o.xdp && !st.runs ? "the verifier accepted no XDP "
-					   "program"
-					 : "no raw program ran");
+		       o.xdp && !st.runs       ? "the verifier accepted no XDP "
+						 "program"
+		       : o.raw && !st.raw_runs ? "no raw program ran"
+					       : "no calls program set loaded");
 		return 1;
 	}
 	printf("jit_diff: OK\n");
