@@ -5,6 +5,7 @@
 #   make bench      side-by-side benchmarks
 #   make bench-verify OBJS=...   load/verify cost beside the kernel's
 #   make bench-xdp  XDP per-packet time beside the kernel's, batch throughput
+#   make bench-jit  JIT compile time (2,300 instructions), plain and blinded
 #   make fuzz       a long fuzzing campaign
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       apt-get the Debian build dependencies (or print the line)
@@ -72,7 +73,7 @@ BENCH_LOAD := $(B)/bench/bench_load
 # Tools link the shared library found next to them.
 TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 
-.PHONY: all check deps check-deps demo demo-lb bench bench-verify bench-xdp fuzz install uninstall clean \
+.PHONY: all check deps check-deps demo demo-lb bench bench-verify bench-xdp bench-jit fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
 	check-soundness soundness-kernel abi-baseline format check-tools check-kernel \
@@ -202,18 +203,52 @@ check: check-deps
 	echo "suites: $$pass passed, $$fail failed"; \
 	[ $$fail = 0 ]
 
-check-unit: $(UNIT_BINS) $(PROG_OBJS)
+# Two passes: the library's default engine (the JIT where there is one),
+# then UEBPF_ENGINE=interp, so every program a test loads without naming an
+# engine runs on both.  Each pass prints the engine `uebpf version` reports
+# for it; the second is skipped, saying so, when the first was already the
+# interpreter (a build without a JIT).
+check-unit: $(UNIT_BINS) $(PROG_OBJS) $(TOOL)
 	@pass=0; fail=0; \
-	for t in $(UNIT_BINS); do \
-		echo "== $$t"; \
-		if UEBPF_PROGS_DIR=$(B)/progs $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); fi; \
+	d=$$(env -u UEBPF_ENGINE $(TOOL) version | sed -n 's/^default engine: //p'); \
+	for e in default interp; do \
+		if [ $$e = default ]; then \
+			echo "==== unit pass 1: default engine ($$d)"; \
+			set -- env -u UEBPF_ENGINE; \
+		elif [ "$$d" = interp ]; then \
+			echo "==== unit pass 2: SKIP: the default engine of pass 1 was already the interpreter (this build has no JIT)"; \
+			continue; \
+		else \
+			echo "==== unit pass 2: UEBPF_ENGINE=interp ($$(UEBPF_ENGINE=interp $(TOOL) version | sed -n 's/^default engine: //p'))"; \
+			set -- env UEBPF_ENGINE=interp; \
+		fi; \
+		for t in $(UNIT_BINS); do \
+			echo "== $$t ($$e engine)"; \
+			if "$$@" UEBPF_PROGS_DIR=$(B)/progs $$t; then pass=$$((pass+1)); \
+			else fail=$$((fail+1)); echo "FAILED: $$t ($$e engine)"; fi; \
+		done; \
 	done; \
-	echo "unit test programs: $$pass passed, $$fail failed"; \
+	echo "unit test programs: $$pass passed, $$fail failed (default engine: $$d)"; \
 	[ $$fail = 0 ]
+
+# The conformance files on each engine.  The JIT passes are skipped, with
+# the library's reason, only when the plugin's probe (r0 = 7) says this
+# build has no JIT; any other probe failure fails the suite.
+JIT_PROBE = out=$$(printf 'b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00\n' | $(1) --jit 2>&1); \
+	if [ "$$out" != 7 ]; then \
+		case "$$out" in *"has no JIT"*) \
+			echo "SKIP: $(2) with --jit: $$out"; exit 0;; esac; \
+		echo "FAIL: $(2): the JIT probe printed '$$out', expected 7"; exit 1; \
+	fi
 
 check-conformance: $(PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret tests/conformance
 	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --interpret --elf tests/conformance
+	@$(call JIT_PROBE,$(PLUGIN),check-conformance); \
+	echo "$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit tests/conformance"; \
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit tests/conformance || exit 1; \
+	echo "$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit --elf tests/conformance"; \
+	$(RUNNER) --plugin $(PLUGIN) --plugin-opt --jit --elf tests/conformance
 
 check-verifier: $(VERIFIER_RUNNER)
 	$(VERIFIER_RUNNER) tests/verifier
@@ -231,7 +266,7 @@ $(B)/tests/tool_jsoncheck: tests/tools/jsoncheck.c
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 check-tools: $(TOOL) $(TOOL_PCAPGEN) $(B)/tests/tool_jsoncheck $(PROG_OBJS) \
-		$(B)/examples/xdp_lb_traffic
+		$(B)/examples/xdp_lb_traffic $(PLUGIN)
 	B=$(B) bash tests/tools/test_uebpf.sh
 
 # The conformance files again, through a plugin built with ASan and UBSan.
@@ -245,6 +280,9 @@ $(ASAN_PLUGIN): tools/conformance_plugin.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h
 
 check-sanitize: $(ASAN_PLUGIN) $(RUNNER)
 	$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --interpret tests/conformance
+	@$(call JIT_PROBE,$(ASAN_PLUGIN),check-sanitize); \
+	echo "$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --jit tests/conformance"; \
+	$(RUNNER) --plugin $(ASAN_PLUGIN) --plugin-opt --jit tests/conformance
 
 # Install into a staging tree and build the README's example against it
 # through pkg-config, as a user would.
@@ -510,11 +548,18 @@ $(BENCH_VERIFY): bench/bench_verify.c $(A) include/uebpf.h $(wildcard include/ue
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB)
 
-bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(BENCH_VERIFY) $(PROG_OBJS) $(BENCH_XDP) $(TOOL)
+# bench_jit times the hidden uebpf_jit_compile(): static library too.
+BENCH_JIT := $(B)/bench/bench_jit
+$(BENCH_JIT): bench/bench_jit.c $(A) include/uebpf.h $(wildcard include/uebpf/*.h lib/*.h vm/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ $< $(A) $(LDLIBS_LIB)
+
+bench: $(BENCH) $(BENCH_MAPS) $(BENCH_LOAD) $(BENCH_VERIFY) $(BENCH_JIT) $(PROG_OBJS) $(BENCH_XDP) $(TOOL)
 	$(BENCH)
 	$(BENCH_MAPS)
 	$(BENCH_LOAD) $(B)/progs/big.o
 	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_VERIFY)
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_JIT)
 	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_XDP) $(BENCH_XDP_ARGS)
 
 # XDP per-packet time beside the kernel's (`uebpf prog run` and `bpftool
@@ -529,6 +574,12 @@ $(BENCH_XDP): bench/bench_xdp.c $(XDP_LB_CP) $(XDP_LB_HDRS) $(B)/libuebpf.so inc
 		$(LDLIBS_LIB)
 bench-xdp: $(BENCH_XDP) $(TOOL) $(PROG_OBJS)
 	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_XDP) $(BENCH_XDP_ARGS)
+
+# JIT compile time of a 2,300-instruction program, big.o and xdp_lb.o,
+# plain and blinded, and the JIT's share of a whole load:
+#   make bench-jit
+bench-jit: $(BENCH_JIT) $(PROG_OBJS)
+	UEBPF_PROGS_DIR=$(B)/progs $(BENCH_JIT)
 
 # Verification cost beside the kernel's on any objects:
 #   make bench-verify OBJS='dir/*.o' [BENCH_VERIFY_ARGS='--verify-only -v']

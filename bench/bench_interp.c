@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_interp: nanoseconds per executed instruction of the libuebpf
- * interpreter, side by side with the Linux kernel (JIT or interpreter,
- * whichever the host runs) on the same loops.
+ * interpreter and JIT, side by side with the Linux kernel (JIT or
+ * interpreter, whichever the host runs) on the same loops.
  *
  *   bench_interp [ITERATIONS]      default 20000 loop iterations per run
  *
@@ -13,13 +13,20 @@
  *   packet  ldxdw/ldxw/ldxh/ldxb from the data buffer (r1 for libuebpf,
  *           xdp_md->data for the kernel; same loop body, equal prologues)
  *
- * libuebpf runs them as BPF_PROG_TYPE_UNSPEC programs through
- * uebpf_prog_run(); the executed-instruction count is cross-checked with
- * the run's instruction budget (exactly N passes, N - 1 times out).  The
- * kernel runs the same instructions as an XDP program through
+ * libuebpf runs each loop twice over, in both engines:
+ *   raw   as a BPF_PROG_TYPE_UNSPEC program through uebpf_prog_run():
+ *         unverified, so the interpreter checks every access and the JIT
+ *         compiles a bounds check into every load and store;
+ *   xdp   the kernel's very instructions as a verified XDP program through
+ *         uebpf_xdp_run(): no run-time checks in either engine.
+ * The executed-instruction count is cross-checked with the raw program's
+ * instruction budget (exactly N passes, N - 1 times out; only the
+ * interpreter counts).  The kernel runs the XDP variant through
  * BPF_PROG_TEST_RUN, which reports the mean ns per run.  The best of
- * several repetitions is kept on both sides.  Timing is reported, never
- * judged: the exit status is 0 unless libuebpf itself fails.
+ * several repetitions is kept on every side.  Where the JIT does not take
+ * a program (a build without one, or a placeholder), its column says
+ * "unavailable".  Timing is reported, never judged: the exit status is 0
+ * unless libuebpf itself fails.
  */
 #include <errno.h>
 #include <sched.h>
@@ -230,22 +237,46 @@ static uint64_t now_ns(void)
 /* ---- libuebpf ---------------------------------------------------------------
  */
 
+/* Loads p as `type` in `engine`.  A JIT load the build declines
+ * (EOPNOTSUPP) is quiet: the caller prints "unavailable". */
+static struct uebpf_prog *ue_load_as(struct uebpf_runtime *rt,
+				     const struct prog *p, const char *name,
+				     enum bpf_prog_type type,
+				     enum uebpf_engine engine, uint64_t budget)
+{
+	static char log[1 << 24];
+	struct uebpf_prog *prog;
+
+	/* A verified loop logs every state it walks at level 1: the XDP
+	 * variants load with the failure's reason only (level 0). */
+	UEBPF_OPTS(uebpf_prog_load_opts, opts, .name = name, .log_buf = log,
+		   .log_size = sizeof(log),
+		   .log_level = 1,
+		   .insn_budget = budget, .engine = engine);
+	log[0] = '\0';
+	prog = uebpf_prog_load(rt, type, p->insn, (size_t)p->n, &opts);
+	if (!prog && !(engine == UEBPF_ENGINE_JIT && errno == EOPNOTSUPP))
+		fprintf(stderr, "bench_interp: uebpf_prog_load(%s, %s): %s\n%s",
+			name, engine == UEBPF_ENGINE_JIT ? "jit" : "interp",
+			strerror(errno), strlen(log) > 2000 ? log + strlen(log) - 2000 : log);
+	if (prog && uebpf_prog_engine(prog) != engine) {
+		fprintf(stderr, "bench_interp: %s: asked for the %s, runs in "
+			"the %s\n", name,
+			engine == UEBPF_ENGINE_JIT ? "JIT" : "interpreter",
+			engine == UEBPF_ENGINE_JIT ? "interpreter" : "JIT");
+		uebpf_prog_free(prog);
+		errno = EPROTO;
+		prog = NULL;
+	}
+	return prog;
+}
+
 static struct uebpf_prog *ue_load(struct uebpf_runtime *rt,
 				  const struct prog *p, const char *name,
 				  uint64_t budget)
 {
-	char log[4096];
-	struct uebpf_prog *prog;
-
-	UEBPF_OPTS(uebpf_prog_load_opts, opts, .name = name, .log_buf = log,
-		   .log_size = sizeof(log), .log_level = 1,
-		   .insn_budget = budget);
-	prog = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, p->insn, (size_t)p->n,
-			       &opts);
-	if (!prog)
-		fprintf(stderr, "bench_interp: uebpf_prog_load(%s): %s\n%s",
-			name, strerror(errno), log);
-	return prog;
+	return ue_load_as(rt, p, name, BPF_PROG_TYPE_UNSPEC,
+			  UEBPF_ENGINE_INTERP, budget);
 }
 
 /* The budget agrees with the count: exactly `expect` instructions pass,
@@ -276,19 +307,41 @@ static bool ue_check_count(struct uebpf_runtime *rt, const struct prog *p,
 	return ok;
 }
 
+/* One run: raw through uebpf_prog_run(), XDP through uebpf_xdp_run() on
+ * a frame with the packet at a 256-byte headroom. */
+static int ue_run1(struct uebpf_prog *prog, bool xdp, uint8_t *pkt,
+		   uint64_t *r0)
+{
+	static uint8_t frame[4096] __attribute__((aligned(64)));
+	UEBPF_OPTS(uebpf_xdp_buff, buf);
+	UEBPF_OPTS(uebpf_xdp_result, res);
+	int err;
+
+	if (!xdp)
+		return uebpf_prog_run(prog, pkt, PKT_LEN, r0);
+	buf.data_hard_start = frame;
+	buf.data = frame + UEBPF_XDP_HEADROOM;
+	buf.data_end = frame + UEBPF_XDP_HEADROOM + PKT_LEN;
+	buf.frame_sz = sizeof(frame) - 320;
+	err = uebpf_xdp_run(prog, &buf, &res);
+	*r0 = res.retval;
+	return err < 0 ? err : 0;
+}
+
 /* Best ns per run of `prog`, or -1 on a failed run. */
-static double ue_time(struct uebpf_prog *prog, uint8_t *pkt)
+static double ue_time(struct uebpf_prog *prog, bool xdp, uint8_t *pkt)
 {
 	uint64_t r0 = 0, t0, t1, best = UINT64_MAX, runs = 1;
 	int i, rep, err;
 
 	/* calibrate: enough runs for about TARGET_NS per repetition */
 	t0 = now_ns();
-	err = uebpf_prog_run(prog, pkt, PKT_LEN, &r0);
+	err = ue_run1(prog, xdp, pkt, &r0);
 	t1 = now_ns();
 	if (err || r0 != XDP_PASS_ACTION) {
 		fprintf(stderr,
-			"bench_interp: uebpf_prog_run: err %d r0 %llu\n", err,
+			"bench_interp: %s run: err %d r0 %llu\n",
+			xdp ? "uebpf_xdp_run" : "uebpf_prog_run", err,
 			(unsigned long long)r0);
 		return -1;
 	}
@@ -301,7 +354,7 @@ static double ue_time(struct uebpf_prog *prog, uint8_t *pkt)
 	for (rep = 0; rep < REPETITIONS; rep++) {
 		t0 = now_ns();
 		for (i = 0; (uint64_t)i < runs; i++)
-			err |= uebpf_prog_run(prog, pkt, PKT_LEN, &r0);
+			err |= ue_run1(prog, xdp, pkt, &r0);
 		t1 = now_ns();
 		if (err)
 			return -1;
@@ -456,19 +509,69 @@ static void print_jit_setting(void)
 /* ---- main -------------------------------------------------------------------
  */
 
+/* Engines by column. */
+enum { E_INTERP, E_JIT, E_NR };
+
 struct result {
 	const char *name;
 	uint64_t insns;
 	bool count_ok;
-	double ue_run; /* ns per run; < 0: failed */
-	double k_run;  /* ns per run; < 0: skipped */
+	/* ns per run, [raw/xdp][engine]; < 0: failed, -2: JIT unavailable */
+	double ue[2][E_NR];
+	double k_run; /* ns per run; < 0: skipped */
 	int k_jit;
 	char k_stats[160];
 };
 
+#define UNAVAILABLE (-2.0)
+
+/* Loads p (raw or as XDP) in engine e and times it into *out. */
+static int ue_measure(struct uebpf_runtime *rt, const struct prog *p,
+		      const char *name, bool xdp, int e, uint8_t *pkt,
+		      double *out)
+{
+	struct uebpf_prog *prog;
+
+	prog = ue_load_as(rt, p, name,
+			  xdp ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_UNSPEC,
+			  e == E_JIT ? UEBPF_ENGINE_JIT : UEBPF_ENGINE_INTERP,
+			  0);
+	if (!prog) {
+		if (e == E_JIT && errno == EOPNOTSUPP) {
+			*out = UNAVAILABLE;
+			return 0;
+		}
+		*out = -1;
+		return 1;
+	}
+	*out = ue_time(prog, xdp, pkt);
+	uebpf_prog_free(prog);
+	return *out < 0;
+}
+
+static void fmt_ns(char *b, size_t n, double v)
+{
+	if (v == UNAVAILABLE)
+		snprintf(b, n, "unavail.");
+	else if (v < 0)
+		snprintf(b, n, "failed");
+	else
+		snprintf(b, n, "%.0f", v);
+}
+
+static void fmt_ratio(char *b, size_t n, double a, double c)
+{
+	if (a < 0 || c <= 0)
+		snprintf(b, n, "-");
+	else
+		snprintf(b, n, "%.2fx", a / c);
+}
+
 int main(int argc, char **argv)
 {
-	UEBPF_OPTS(uebpf_runtime_opts, ropts, .nr_cpus = 1);
+	/* Load failures print their log here; the runtime's own warnings
+	 * would repeat them (and a JIT the build lacks, once a program). */
+	UEBPF_OPTS(uebpf_runtime_opts, ropts, .nr_cpus = 1, .log_quiet = 1);
 	/* the count check's one-short runs fail on purpose: no warnings */
 	UEBPF_OPTS(uebpf_runtime_opts, qopts, .nr_cpus = 1, .log_quiet = 1);
 	struct prog ue_p[3], k_p[3];
@@ -477,9 +580,9 @@ int main(int argc, char **argv)
 	struct uebpf_runtime *rt, *rt_quiet;
 	uint8_t *pkt;
 	uint32_t iters = 20000;
-	bool kernel_ok = true;
+	bool kernel_ok = true, jit_missing = false;
 	const char *kernel_skip = NULL;
-	int i, cpu, status = 0;
+	int i, m, e, cpu, status = 0;
 
 	if (argc > 1) {
 		char *end;
@@ -524,19 +627,16 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	printf("libuebpf %s interpreter vs kernel, %u loop iterations per run, "
-	       "%s\n",
+	printf("libuebpf %s interpreter and JIT vs kernel, %u loop iterations "
+	       "per run, %s\n",
 	       uebpf_version(), iters,
 	       cpu >= 0 ? "pinned to one CPU" : "not pinned");
 	fflush(stdout);
 
 	for (i = 0; i < 3; i++) {
-		struct uebpf_prog *prog;
-
 		res[i].insns = insns_per_run(&ue_p[i], iters);
 		res[i].count_ok = ue_check_count(
 			rt_quiet, &ue_p[i], res[i].name, res[i].insns, pkt);
-		res[i].ue_run = -1;
 		res[i].k_run = -1;
 		res[i].k_jit = -1;
 		if (insns_per_run(&k_p[i], iters) != res[i].insns) {
@@ -546,15 +646,15 @@ int main(int argc, char **argv)
 				res[i].name);
 			status = 1;
 		}
-		prog = ue_load(rt, &ue_p[i], res[i].name, 0);
-		if (!prog) {
-			status = 1;
-			continue;
-		}
-		res[i].ue_run = ue_time(prog, pkt);
-		if (res[i].ue_run < 0)
-			status = 1;
-		uebpf_prog_free(prog);
+		/* raw: our own variant; xdp: the kernel's instructions */
+		for (m = 0; m < 2; m++)
+			for (e = 0; e < E_NR; e++) {
+				status |= ue_measure(rt, m ? &k_p[i] : &ue_p[i],
+						     res[i].name, m, e, pkt,
+						     &res[i].ue[m][e]);
+				if (res[i].ue[m][e] == UNAVAILABLE)
+					jit_missing = true;
+			}
 	}
 
 	/* The kernel side: skipped, with the reason, wherever it fails. */
@@ -562,6 +662,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < 3 && kernel_ok; i++) {
 		uint64_t processed =
 			(uint64_t)(k_p[i].back_edge - k_p[i].loop + 1) * iters;
+		double fastest = res[i].ue[1][E_JIT] > 0 ? res[i].ue[1][E_JIT]
+							  : res[i].ue[0][E_INTERP];
 		int fd;
 
 		if (processed > 900000) {
@@ -585,7 +687,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		res[i].k_jit = k_jited(fd);
-		res[i].k_run = k_time(fd, pkt, res[i].ue_run);
+		/* k_time() sizes its repeat for a kernel 10x faster than
+		 * the figure it gets: give it a tenth of the fastest one */
+		res[i].k_run = k_time(fd, pkt, fastest > 0 ? fastest / 10 : -1);
 		if (res[i].k_run < 0)
 			kernel_skip = "BPF_PROG_TEST_RUN failed (see above)";
 		close(fd);
@@ -596,39 +700,65 @@ int main(int argc, char **argv)
 		if (res[i].k_stats[0])
 			printf("kernel verifier, %s: %s\n", res[i].name,
 			       res[i].k_stats);
+	if (jit_missing)
+		printf("JIT: unavailable (this build's JIT declines the "
+		       "programs: EOPNOTSUPP)\n");
 
-	printf("\n%-8s %10s %13s %13s %13s %13s %9s %s\n", "bench", "insns/run",
-	       "uebpf ns/run", "uebpf ns/ins", "kernel ns/run", "kernel ns/ins",
-	       "ratio", "kernel mode");
+	printf("\n%-8s %-4s %10s | %9s %9s %9s | %7s %7s %7s | %9s %9s %s\n",
+	       "bench", "as", "insns/run", "interp", "JIT", "kernel", "interp",
+	       "JIT", "kernel", "interp/", "JIT/", "kernel");
+	printf("%-8s %-4s %10s | %9s %9s %9s | %7s %7s %7s | %9s %9s %s\n", "",
+	       "", "", "ns/run", "ns/run", "ns/run", "ns/ins", "ns/ins",
+	       "ns/ins", "JIT", "kernel", "mode");
 	for (i = 0; i < 3; i++) {
 		const struct result *r = &res[i];
-		char ue_run[32] = "failed", ue_ins[32] = "-";
-		char k_run[32] = "-", k_ins[32] = "-", ratio[32] = "-";
 
-		if (r->ue_run >= 0) {
-			snprintf(ue_run, sizeof(ue_run), "%.0f", r->ue_run);
-			snprintf(ue_ins, sizeof(ue_ins), "%.3f",
-				 r->ue_run / (double)r->insns);
+		for (m = 0; m < 2; m++) {
+			char c[3][32], pi[3][32], ra[2][32];
+			double v[3] = {r->ue[m][E_INTERP], r->ue[m][E_JIT],
+				       r->k_run};
+			int k;
+
+			for (k = 0; k < 3; k++) {
+				if (k == 2 && v[k] < 0) {
+					snprintf(c[k], sizeof(c[k]), "-");
+					snprintf(pi[k], sizeof(pi[k]), "-");
+					continue;
+				}
+				fmt_ns(c[k], sizeof(c[k]), v[k]);
+				if (v[k] >= 0)
+					snprintf(pi[k], sizeof(pi[k]), "%.3f",
+						 v[k] / (double)r->insns);
+				else
+					snprintf(pi[k], sizeof(pi[k]), "-");
+			}
+			fmt_ratio(ra[0], sizeof(ra[0]), v[0], v[1]);
+			/* the kernel runs the XDP variant */
+			fmt_ratio(ra[1], sizeof(ra[1]), m ? v[1] : -1, v[2]);
+			printf("%-8s %-4s %10llu | %9s %9s %9s | %7s %7s %7s | "
+			       "%9s %9s %s%s\n",
+			       m ? "" : r->name, m ? "xdp" : "raw",
+			       (unsigned long long)r->insns, c[0], c[1], c[2],
+			       pi[0], pi[1], pi[2], ra[0], ra[1],
+			       r->k_run < 0	? "-"
+			       : r->k_jit == 1	? "jit"
+			       : r->k_jit == 0	? "interp"
+						: "?",
+			       r->count_ok || m
+				       ? ""
+				       : "  (insn count NOT confirmed)");
 		}
-		if (r->k_run >= 0) {
-			snprintf(k_run, sizeof(k_run), "%.0f", r->k_run);
-			snprintf(k_ins, sizeof(k_ins), "%.3f",
-				 r->k_run / (double)r->insns);
-			if (r->ue_run >= 0 && r->k_run > 0)
-				snprintf(ratio, sizeof(ratio), "%.1fx",
-					 r->ue_run / r->k_run);
-		}
-		printf("%-8s %10llu %13s %13s %13s %13s %9s %s%s\n", r->name,
-		       (unsigned long long)r->insns, ue_run, ue_ins, k_run,
-		       k_ins, ratio,
-		       r->k_run < 0    ? "-"
-		       : r->k_jit == 1 ? "jit"
-		       : r->k_jit == 0 ? "interp"
-				       : "?",
-		       r->count_ok ? "" : "  (insn count NOT confirmed)");
 	}
-	printf("\nratio = uebpf ns/run / kernel ns/run (same instructions); "
-	       "best of %d repetitions each\n",
+	printf("\nraw: BPF_PROG_TYPE_UNSPEC through uebpf_prog_run(), "
+	       "unverified: every access checked\n"
+	       "     at run time (the JIT compiles a bounds check into "
+	       "each load and store);\n"
+	       "xdp: the kernel's instructions, verified, through "
+	       "uebpf_xdp_run(): no run-time checks.\n"
+	       "interp/JIT: how many times faster the JIT is; JIT/kernel: "
+	       "same instructions (xdp rows).\n"
+	       "Best of %d repetitions each.  Target: the JIT at least 20x "
+	       "the interpreter on alu.\n",
 	       REPETITIONS);
 
 	uebpf_runtime_free(rt);

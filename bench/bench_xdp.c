@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_xdp: per-packet time of XDP programs in libuebpf (the interpreter)
- * side by side with the kernel (BPF_PROG_TEST_RUN: JIT or interpreter,
- * whichever the host runs), on the same objects, packets and maps, in one
- * run; and libuebpf's batch-run throughput.
+ * bench_xdp: per-packet time of XDP programs in libuebpf, in both of its
+ * engines (the JIT and the interpreter), side by side with the kernel
+ * (BPF_PROG_TEST_RUN: JIT or interpreter, whichever the host runs), on the
+ * same objects, packets and maps, in one run; libuebpf's batch-run
+ * throughput per engine; and what constant blinding costs the JIT.
  *
  *   bench_xdp [-n REPEAT] [-r RUNS] [-f FRESH] [-c CPU] [-m MIX] [-b BATCH]
  *             [-t UEBPF_TOOL] [--no-cli]
@@ -17,7 +18,13 @@
  *
  * Objects: $UEBPF_PROGS_DIR (build/progs) xdp_pass.o, bench_filter.o (a
  * parse-and-drop filter), xdp_parse_drop.o when it is there, xdp_lb.o (the
- * load balancer, configured on both sides by xdp_lb_configure()).
+ * load balancer, configured on both sides by xdp_lb_configure()); and
+ * xdp_drop, two instructions (r0 = XDP_DROP; exit) loaded as they are on
+ * both sides.  Each is loaded into libuebpf once per engine (its own
+ * runtime and maps, the LB configured in each): UEBPF_ENGINE_INTERP,
+ * UEBPF_ENGINE_JIT and, for bench_filter and xdp_lb, UEBPF_ENGINE_JIT with
+ * jit_blinding.  Where the JIT declines a program (a build without one)
+ * its columns say "unavail.".
  *
  * 1. `prog run ... repeat N`: the mean ns per run that `bpftool prog run
  *    pinned ... repeat N` prints for the kernel and `uebpf prog run ...
@@ -36,7 +43,14 @@
  *    reads around uebpf_xdp_run() (the copy not timed), averaged.  Each
  *    side's figure so includes one clock read, as the kernel's does.
  * 3. Throughput of uebpf_xdp_run_batch() over the sample traffic, fresh
- *    copies in 256-byte-headroom frames, in packets per second.
+ *    copies in 256-byte-headroom frames, in packets per second, per
+ *    engine.
+ * 4. Constant blinding: table 2's runs of bench_filter and xdp_lb with the
+ *    JIT's code blinded and not, and the code sizes.
+ *
+ * The command-line column runs `uebpf prog run` with UEBPF_ENGINE=jit
+ * where this build's JIT takes the programs, UEBPF_ENGINE=interp where it
+ * does not; xdp_drop has no object, so only bpftool runs it there.
  *
  * Everything runs pinned to one CPU; the repetitions alternate which side
  * goes first; each side keeps its best, and ratios come from this run
@@ -191,15 +205,29 @@ static int add_mix(void *ctx, const void *data, size_t len)
 /* ---- the objects, on both sides ------------------------------------------
  */
 
+/* libuebpf's engines, as columns. */
+enum { V_INTERP, V_JIT, V_BLIND, V_NR };
+
+/* One libuebpf load of a target. */
+struct uside {
+	struct uebpf_runtime *rt;
+	struct uebpf_object *uo;
+	struct uebpf_prog *up;	/* NULL: not loaded (see unavail) */
+	bool unavail;		/* the JIT declined it (EOPNOTSUPP) */
+};
+
 struct target {
 	const char *obj;  /* file name in progs_dir, without .o */
 	const char *prog; /* program name */
 	bool lb;	  /* the load balancer: configure its maps */
+	bool blind;	  /* also load it with jit_blinding (table 4) */
+	/* a program of a few instructions instead of an object */
+	const struct bpf_insn *insns;
+	size_t insn_cnt;
 	char path[PATH_MAX];
-	/* libuebpf */
-	struct uebpf_runtime *rt;
-	struct uebpf_object *uo;
-	struct uebpf_prog *up;
+	/* libuebpf, per engine */
+	struct uside u[V_NR];
+	struct uside *cur; /* the one u_update() configures */
 	/* kernel */
 	struct bpf_object *ko;
 	int kfd;
@@ -208,16 +236,29 @@ struct target {
 	char batch_cfg[PATH_MAX];
 };
 
+static const struct bpf_insn drop_insns[] = {
+	{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_DROP},
+	{.code = BPF_JMP | BPF_EXIT},
+};
+
 static struct target t_pass = {.obj = "xdp_pass", .prog = "xdp_pass"};
-static struct target t_filter = {.obj = "bench_filter", .prog = "bench_filter"};
+static struct target t_drop = {.obj = "xdp_drop",
+			       .prog = "xdp_drop",
+			       .insns = drop_insns,
+			       .insn_cnt = 2};
+static struct target t_filter = {
+	.obj = "bench_filter", .prog = "bench_filter", .blind = true};
 static struct target t_pd = {.obj = "xdp_parse_drop"};
-static struct target t_lb = {.obj = "xdp_lb", .prog = "xdp_lb", .lb = true};
+static struct target t_lb = {
+	.obj = "xdp_lb", .prog = "xdp_lb", .lb = true, .blind = true};
+
+static bool jit_missing; /* some JIT load was declined */
 
 static int u_update(void *ctx, const char *map, const void *key,
 		    const void *value, uint64_t flags)
 {
 	struct target *t = ctx;
-	struct uebpf_object_map *m = uebpf_object_find_map(t->uo, map);
+	struct uebpf_object_map *m = uebpf_object_find_map(t->cur->uo, map);
 
 	return m ? uebpf_map_update_elem(uebpf_object_map_handle(m), key, value,
 					 flags)
@@ -235,41 +276,71 @@ static int k_update(void *ctx, const char *map, const void *key,
 	return bpf_map_update_elem(fd, key, value, flags) ? -errno : 0;
 }
 
-static int u_open(struct target *t)
+/* Loads t into libuebpf for engine variant v: its own runtime. */
+static int u_open(struct target *t, int v)
 {
 	static char log[1 << 16];
-	UEBPF_OPTS(uebpf_runtime_opts, ro);
+	struct uside *u = &t->u[v];
+	enum uebpf_engine engine =
+		v == V_INTERP ? UEBPF_ENGINE_INTERP : UEBPF_ENGINE_JIT;
+	UEBPF_OPTS(uebpf_runtime_opts, ro, .log_quiet = 1);
 	UEBPF_OPTS(uebpf_object_open_opts, oo, .log_buf = log,
-		   .log_size = sizeof(log), .log_level = 1);
+		   .log_size = sizeof(log), .log_level = 1, .engine = engine,
+		   .jit_blinding = v == V_BLIND);
+	UEBPF_OPTS(uebpf_prog_load_opts, po, .name = t->prog, .log_buf = log,
+		   .log_size = sizeof(log), .log_level = 1, .engine = engine,
+		   .jit_blinding = v == V_BLIND);
 	struct uebpf_object_prog *p;
-	int err;
+	int err = 0;
 
-	t->rt = uebpf_runtime_new(&ro);
-	if (!t->rt)
+	log[0] = 0;
+	u->rt = uebpf_runtime_new(&ro);
+	if (!u->rt)
 		return -errno;
 	/* The kernel's bpf_get_smp_processor_id() is the pinned CPU: this
 	 * thread runs as that CPU slot where the runtime has it. */
-	if (cpu < uebpf_runtime_nr_cpus(t->rt))
-		uebpf_worker_bind(t->rt, cpu);
-	t->uo = uebpf_object_open_file(t->rt, t->path, &oo);
-	if (!t->uo)
-		return -errno;
-	err = uebpf_object_load(t->uo);
+	if (cpu < uebpf_runtime_nr_cpus(u->rt))
+		uebpf_worker_bind(u->rt, cpu);
+	if (t->insns) {
+		u->up = uebpf_prog_load(u->rt, BPF_PROG_TYPE_XDP, t->insns,
+					t->insn_cnt, &po);
+		if (!u->up)
+			err = -errno;
+	} else {
+		u->uo = uebpf_object_open_file(u->rt, t->path, &oo);
+		if (!u->uo)
+			return -errno;
+		err = uebpf_object_load(u->uo);
+	}
+	if (err == -EOPNOTSUPP && engine == UEBPF_ENGINE_JIT) {
+		u->unavail = jit_missing = true;
+		return 0;
+	}
 	if (err) {
 		fprintf(stderr, "%s", log);
 		return err;
 	}
-	p = t->prog ? uebpf_object_find_prog(t->uo, t->prog)
-		    : uebpf_object_next_prog(t->uo, NULL);
-	if (!p)
-		return -ENOENT;
-	t->prog = uebpf_object_prog_name(p);
-	t->up = uebpf_object_prog_handle(p);
-	if (!t->up)
-		return -ENOENT;
+	if (!t->insns) {
+		p = t->prog ? uebpf_object_find_prog(u->uo, t->prog)
+			    : uebpf_object_next_prog(u->uo, NULL);
+		if (!p)
+			return -ENOENT;
+		t->prog = uebpf_object_prog_name(p);
+		u->up = uebpf_object_prog_handle(p);
+		if (!u->up)
+			return -ENOENT;
+	}
+	if (uebpf_prog_engine(u->up) != engine) {
+		fprintf(stderr, "bench_xdp: %s: asked for the %s, runs in the "
+			"%s\n", t->obj,
+			engine == UEBPF_ENGINE_JIT ? "JIT" : "interpreter",
+			engine == UEBPF_ENGINE_JIT ? "interpreter" : "JIT");
+		return -EPROTO;
+	}
 	if (t->lb) {
 		struct xdp_lb_ops ops = {t, u_update};
 
+		t->cur = u;
 		err = xdp_lb_configure(&ops);
 	}
 	return err;
@@ -280,6 +351,13 @@ static int k_open(struct target *t)
 	struct bpf_program *p;
 	int err;
 
+	if (t->insns) {
+		t->kfd = bpf_prog_load(BPF_PROG_TYPE_XDP, t->prog, "GPL",
+				       t->insns, t->insn_cnt, NULL);
+		if (t->kfd < 0)
+			return -errno;
+		goto pin;
+	}
 	t->ko = bpf_object__open_file(t->path, NULL);
 	if (!t->ko)
 		return -errno;
@@ -297,6 +375,7 @@ static int k_open(struct target *t)
 		if (err)
 			return err;
 	}
+pin:
 	if (pin_mounted) {
 		fmt(t->pin, sizeof(t->pin), "%s/%s", pindir, t->obj);
 		if (bpf_obj_pin(t->kfd, t->pin)) {
@@ -310,14 +389,22 @@ static int k_open(struct target *t)
 
 static void target_close(struct target *t)
 {
+	int v;
+
 	if (t->pin[0])
 		unlink(t->pin);
 	if (t->ko)
 		bpf_object__close(t->ko);
-	if (t->uo)
-		uebpf_object_close(t->uo);
-	if (t->rt)
-		uebpf_runtime_free(t->rt);
+	else if (t->insns && t->kfd > 0)
+		close(t->kfd);
+	for (v = 0; v < V_NR; v++) {
+		if (t->u[v].uo)
+			uebpf_object_close(t->u[v].uo);
+		else if (t->u[v].up)
+			uebpf_prog_free(t->u[v].up);
+		if (t->u[v].rt)
+			uebpf_runtime_free(t->u[v].rt);
+	}
 }
 
 /* ---- kernel: BPF_PROG_TEST_RUN ------------------------------------------- */
@@ -382,8 +469,8 @@ static void fill_buf(struct uebpf_xdp_buff *buf, uint8_t *fr, size_t frame_sz,
 
 /* As `uebpf prog run ... repeat n`: each run on the packet as the previous
  * one left it; the mean ns per run. */
-static double u_repeat(struct target *t, const struct pkt *p, uint32_t n,
-		       uint32_t *ret)
+static double u_repeat(struct target *t, struct uebpf_prog *up,
+		       const struct pkt *p, uint32_t n, uint32_t *ret)
 {
 	UEBPF_OPTS(uebpf_xdp_buff, buf);
 	UEBPF_OPTS(uebpf_xdp_result, res);
@@ -395,7 +482,7 @@ static double u_repeat(struct target *t, const struct pkt *p, uint32_t n,
 	fill_buf(&buf, frame, FRAME_SZ, p);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		rc = uebpf_xdp_run(t->up, &buf, &res);
+		rc = uebpf_xdp_run(up, &buf, &res);
 		if (rc < 0) {
 			fail("%s: uebpf_xdp_run: %s", t->obj, strerror(-rc));
 			return -1;
@@ -410,8 +497,9 @@ static double u_repeat(struct target *t, const struct pkt *p, uint32_t n,
 }
 
 /* A fresh copy of pkts[i % np] each run, the run alone timed. */
-static double u_fresh(struct target *t, const struct pkt *pkts, unsigned np,
-		      unsigned int n, unsigned int *hist)
+static double u_fresh(struct target *t, struct uebpf_prog *up,
+		      const struct pkt *pkts, unsigned np, unsigned int n,
+		      unsigned int *hist)
 {
 	UEBPF_OPTS(uebpf_xdp_buff, buf);
 	UEBPF_OPTS(uebpf_xdp_result, res);
@@ -422,7 +510,7 @@ static double u_fresh(struct target *t, const struct pkt *pkts, unsigned np,
 	for (i = 0; i < n; i++) {
 		fill_buf(&buf, frame, FRAME_SZ, &pkts[i % np]);
 		t0 = now_ns();
-		rc = uebpf_xdp_run(t->up, &buf, &res);
+		rc = uebpf_xdp_run(up, &buf, &res);
 		sum += now_ns() - t0;
 		if (rc < 0) {
 			fail("%s: uebpf_xdp_run: %s", t->obj, strerror(-rc));
@@ -438,7 +526,8 @@ struct batch_res {
 };
 
 /* uebpf_xdp_run_batch over total packets of the mix, batch_n a call. */
-static int u_batch(struct target *t, unsigned int total, struct batch_res *r)
+static int u_batch(struct target *t, struct uebpf_prog *up, unsigned int total,
+		   struct batch_res *r)
 {
 	static struct uebpf_xdp_buff *bufs;
 	static struct uebpf_xdp_result *res;
@@ -466,7 +555,7 @@ static int u_batch(struct target *t, unsigned int total, struct batch_res *r)
 			k = k + 1 == mix_n ? 0 : k + 1;
 		}
 		t0 = now_ns();
-		rc = uebpf_xdp_run_batch(t->up, bufs, batch_n, res);
+		rc = uebpf_xdp_run_batch(up, bufs, batch_n, res);
 		t1 = now_ns();
 		if (rc < 0) {
 			fail("%s: uebpf_xdp_run_batch: %s", t->obj,
@@ -598,13 +687,19 @@ static void find_tool(const char *arg)
 
 static int setup_target(struct target *t)
 {
-	int err;
+	int err, v;
 
 	fmt(t->path, sizeof(t->path), "%s/%s.o", progs_dir, t->obj);
-	err = u_open(t);
-	if (err) {
-		fail("libuebpf: %s: %s", t->path, strerror(-err));
-		return err;
+	for (v = 0; v < V_NR; v++) {
+		if (v == V_BLIND && !t->blind)
+			continue;
+		err = u_open(t, v);
+		if (err) {
+			fail("libuebpf (%s): %s: %s",
+			     v == V_INTERP ? "interpreter" : "JIT",
+			     t->insns ? t->obj : t->path, strerror(-err));
+			return err;
+		}
 	}
 	if (!no_kernel[0]) {
 		err = k_open(t);
@@ -631,14 +726,62 @@ static int setup_target(struct target *t)
 /* ---- table 1: prog run ... repeat N ----------------------------------------
  */
 
+#define NONE 1e308 /* no figure */
+#define UNAV 1e307 /* the JIT declined the program */
+
+static const char *cli_engine = "interp"; /* UEBPF_ENGINE for the tool */
+
 struct row1 {
 	struct target *t;
 	const struct pkt *p;
 	const char *label;
 	char file[PATH_MAX];
-	double u_cli, k_cli, u_in, k_in; /* best ns per run */
-	uint32_t r_u_cli, r_k_cli, r_u_in, r_k_in;
+	double u_cli, k_cli, k_in, u_in[V_NR]; /* best ns per run */
+	uint32_t r_u_cli, r_k_cli, r_k_in, r_u_in[V_NR];
 };
+
+static void row1_ours(struct row1 *w)
+{
+	char cmd[8 * PATH_MAX];
+	uint32_t ret;
+	double d;
+	int v;
+
+	for (v = V_INTERP; v <= V_JIT; v++) {
+		struct uside *u = &w->t->u[v];
+
+		if (u->unavail) {
+			w->u_in[v] = UNAV;
+			continue;
+		}
+		d = u_repeat(w->t, u->up, w->p, repeat, &ret);
+		if (d >= 0) {
+			w->u_in[v] = min_d(w->u_in[v], d);
+			w->r_u_in[v] = ret;
+		}
+	}
+	if (no_cli || no_tool[0] || w->t->insns)
+		return;
+	if (w->t->lb) {
+		/* The configuration, then the run, in one process. */
+		fmt(cmd, sizeof(cmd),
+		    "{ cat %s; echo 'prog run %s name %s data_in %s repeat "
+		    "%u'; } > %s/run.batch && UEBPF_ENGINE=%s %s batch file "
+		    "%s/run.batch",
+		    w->t->batch_cfg, w->t->path, w->t->prog, w->file, repeat,
+		    tmpdir, cli_engine, tool, tmpdir);
+	} else {
+		fmt(cmd, sizeof(cmd),
+		    "UEBPF_ENGINE=%s %s prog run %s name %s data_in %s "
+		    "repeat %u",
+		    cli_engine, tool, w->t->path, w->t->prog, w->file, repeat);
+	}
+	d = run_cli(cmd, &ret);
+	if (d >= 0) {
+		w->u_cli = min_d(w->u_cli, d);
+		w->r_u_cli = ret;
+	}
+}
 
 static void row1_run(struct row1 *w, unsigned int rep)
 {
@@ -650,54 +793,25 @@ static void row1_run(struct row1 *w, unsigned int rep)
 	for (side = 0; side < 2; side++) {
 		bool kernel = (side + rep) % 2;
 
-		if (kernel && !no_kernel[0]) {
-			d = k_repeat(w->t, w->p, repeat, &ret);
-			if (d >= 0) {
-				w->k_in = min_d(w->k_in, d);
-				w->r_k_in = ret;
-			}
-			if (!no_cli && !no_bpftool[0] && w->t->pin[0]) {
-				fmt(cmd, sizeof(cmd),
-				    "bpftool prog run pinned %s data_in "
-				    "%s repeat %u",
-				    w->t->pin, w->file, repeat);
-				d = run_cli(cmd, &ret);
-				if (d >= 0) {
-					w->k_cli = min_d(w->k_cli, d);
-					w->r_k_cli = ret;
-				}
-			}
-		}
 		if (!kernel) {
-			d = u_repeat(w->t, w->p, repeat, &ret);
+			row1_ours(w);
+			continue;
+		}
+		if (no_kernel[0])
+			continue;
+		d = k_repeat(w->t, w->p, repeat, &ret);
+		if (d >= 0) {
+			w->k_in = min_d(w->k_in, d);
+			w->r_k_in = ret;
+		}
+		if (!no_cli && !no_bpftool[0] && w->t->pin[0]) {
+			fmt(cmd, sizeof(cmd),
+			    "bpftool prog run pinned %s data_in %s repeat %u",
+			    w->t->pin, w->file, repeat);
+			d = run_cli(cmd, &ret);
 			if (d >= 0) {
-				w->u_in = min_d(w->u_in, d);
-				w->r_u_in = ret;
-			}
-			if (!no_cli && !no_tool[0]) {
-				if (w->t->lb) {
-					/* The configuration, then the run,
-					 * in one process. */
-					fmt(cmd, sizeof(cmd),
-					    "{ cat %s; echo 'prog run %s "
-					    "name %s data_in %s repeat "
-					    "%u'; } > %s/run.batch && %s "
-					    "batch file %s/run.batch",
-					    w->t->batch_cfg, w->t->path,
-					    w->t->prog, w->file, repeat, tmpdir,
-					    tool, tmpdir);
-				} else {
-					fmt(cmd, sizeof(cmd),
-					    "%s prog run %s name %s "
-					    "data_in %s repeat %u",
-					    tool, w->t->path, w->t->prog,
-					    w->file, repeat);
-				}
-				d = run_cli(cmd, &ret);
-				if (d >= 0) {
-					w->u_cli = min_d(w->u_cli, d);
-					w->r_u_cli = ret;
-				}
+				w->k_cli = min_d(w->k_cli, d);
+				w->r_k_cli = ret;
 			}
 		}
 	}
@@ -705,18 +819,31 @@ static void row1_run(struct row1 *w, unsigned int rep)
 
 static void print_ns(double v)
 {
-	if (v >= 1e300)
+	if (v >= NONE)
 		printf(" %8s", "-");
+	else if (v >= UNAV)
+		printf(" %8s", "unavail.");
 	else
 		printf(" %8.0f", v);
 }
 
-static void print_ratio(double u, double k)
+static void print_ns1(double v)
 {
-	if (u >= 1e300 || k >= 1e300 || k <= 0)
+	if (v >= NONE)
+		printf(" %8s", "-");
+	else if (v >= UNAV)
+		printf(" %8s", "unavail.");
+	else
+		printf(" %8.1f", v);
+}
+
+/* a / b, "how many times b" */
+static void print_ratio(double a, double b)
+{
+	if (a >= UNAV || b >= UNAV || b <= 0)
 		printf(" %7s", "-");
 	else
-		printf(" %6.1fx", u / k);
+		printf(" %6.2fx", a / b);
 }
 
 /* ---- table 2: a fresh packet each run -------------------------------------
@@ -727,17 +854,19 @@ struct row2 {
 	const struct pkt *pkts;
 	unsigned int np;
 	const char *label;
-	double u, k;
-	unsigned int hu[6], hk[6];
+	double u[V_NR], k;
+	unsigned int hu[V_NR][6], hk[6];
 	bool mismatch;
 };
 
 static void row2_run(struct row2 *w, unsigned int rep)
 {
-	unsigned int hu[6] = {0}, hk[6] = {0};
+	unsigned int hu[V_NR][6] = {{0}}, hk[6] = {0};
+	static const char *const vn[V_NR] = {"interpreter", "JIT",
+					     "JIT, blinded"};
 	bool did_k = false;
 	double d;
-	int side;
+	int side, v;
 
 	for (side = 0; side < 2; side++) {
 		bool kernel = (side + rep) % 2;
@@ -748,18 +877,41 @@ static void row2_run(struct row2 *w, unsigned int rep)
 				w->k = min_d(w->k, d);
 			did_k = true;
 		} else if (!kernel) {
-			d = u_fresh(w->t, w->pkts, w->np, fresh, hu);
-			if (d >= 0)
-				w->u = min_d(w->u, d);
+			for (v = 0; v < V_NR; v++) {
+				struct uside *u = &w->t->u[v];
+
+				if (u->unavail) {
+					w->u[v] = UNAV;
+					continue;
+				}
+				if (!u->up)
+					continue;
+				d = u_fresh(w->t, u->up, w->pkts, w->np, fresh,
+					    hu[v]);
+				if (d >= 0)
+					w->u[v] = min_d(w->u[v], d);
+			}
 		}
 	}
-	if (did_k && memcmp(hu, hk, sizeof(hu)) && !w->mismatch) {
-		w->mismatch = true;
-		fail("%s, %s: the verdicts differ: libuebpf "
-		     "aborted/drop/pass/tx/redirect/other %u/%u/%u/%u/%u/%u, "
-		     "kernel %u/%u/%u/%u/%u/%u",
-		     w->t->obj, w->label, hu[0], hu[1], hu[2], hu[3], hu[4],
-		     hu[5], hk[0], hk[1], hk[2], hk[3], hk[4], hk[5]);
+	for (v = 0; v < V_NR; v++) {
+		if (!w->t->u[v].up)
+			continue;
+		if (did_k && memcmp(hu[v], hk, sizeof(hk)) && !w->mismatch) {
+			w->mismatch = true;
+			fail("%s, %s: the verdicts differ: libuebpf (%s) "
+			     "aborted/drop/pass/tx/redirect/other "
+			     "%u/%u/%u/%u/%u/%u, kernel %u/%u/%u/%u/%u/%u",
+			     w->t->obj, w->label, vn[v], hu[v][0], hu[v][1],
+			     hu[v][2], hu[v][3], hu[v][4], hu[v][5], hk[0],
+			     hk[1], hk[2], hk[3], hk[4], hk[5]);
+		}
+		if (v > V_INTERP && memcmp(hu[v], hu[V_INTERP], sizeof(hk)) &&
+		    !w->mismatch) {
+			w->mismatch = true;
+			fail("%s, %s: the %s's verdicts differ from the "
+			     "interpreter's",
+			     w->t->obj, w->label, vn[v]);
+		}
 	}
 	memcpy(w->hu, hu, sizeof(hu));
 	memcpy(w->hk, hk, sizeof(hk));
@@ -771,43 +923,53 @@ static void row2_run(struct row2 *w, unsigned int rep)
 static void report1(struct row1 *r1, unsigned int n1)
 {
 	unsigned int i;
+	int v;
 
 	printf("\n1. `prog run ... repeat %u`: mean ns per run, each run on "
 	       "the packet the previous run left\n",
 	       repeat);
-	printf("%-14s %-13s %4s | %-26s | %-26s\n", "", "", "",
+	printf("%-14s %-13s %4s | %-26s | %-44s\n", "", "", "",
 	       no_cli ? "" : "  command line processes", "  in this process");
-	printf("%-14s %-13s %4s | %8s %8s %7s  | %8s %8s %7s\n", "program",
-	       "packet", "ret", "uebpf", "bpftool", "ratio", "libuebpf",
-	       "kernel", "ratio");
+	printf("%-14s %-13s %4s | %8s %8s %7s  | %8s %8s %8s %7s %7s\n",
+	       "program", "packet", "ret", "uebpf", "bpftool", "ratio",
+	       "interp", "JIT", "kernel", "JIT/k", "int/JIT");
 	for (i = 0; i < n1; i++) {
 		struct row1 *w = &r1[i];
-		uint32_t ret = w->r_u_in;
+		uint32_t ret = w->r_u_in[V_INTERP];
+		bool differ = (w->k_in < UNAV && w->r_k_in != ret) ||
+			      (w->u_cli < UNAV && w->r_u_cli != ret) ||
+			      (w->k_cli < UNAV && w->r_k_cli != ret);
 
-		if ((w->k_in < 1e300 && w->r_k_in != ret) ||
-		    (w->u_cli < 1e300 && w->r_u_cli != ret) ||
-		    (w->k_cli < 1e300 && w->r_k_cli != ret))
-			fail("%s, %s: return values differ: libuebpf %u, "
-			     "kernel %u, uebpf prog run %u, bpftool %u",
-			     w->t->obj, w->label, ret, w->r_k_in, w->r_u_cli,
-			     w->r_k_cli);
+		for (v = V_JIT; v <= V_JIT; v++)
+			if (w->u_in[v] < UNAV && w->r_u_in[v] != ret)
+				differ = true;
+		if (differ)
+			fail("%s, %s: return values differ: interpreter %u, "
+			     "JIT %u, kernel %u, uebpf prog run %u, bpftool "
+			     "%u",
+			     w->t->obj, w->label, ret, w->r_u_in[V_JIT],
+			     w->r_k_in, w->r_u_cli, w->r_k_cli);
 		printf("%-14s %-13s %4u |", w->t->obj, w->label, ret);
 		print_ns(w->u_cli);
 		print_ns(w->k_cli);
 		print_ratio(w->u_cli, w->k_cli);
 		printf("  |");
-		print_ns(w->u_in);
+		print_ns(w->u_in[V_INTERP]);
+		print_ns(w->u_in[V_JIT]);
 		print_ns(w->k_in);
-		print_ratio(w->u_in, w->k_in);
+		print_ratio(w->u_in[V_JIT], w->k_in);
+		print_ratio(w->u_in[V_INTERP], w->u_in[V_JIT]);
 		printf("\n");
 	}
-	printf("   uebpf: `uebpf prog run OBJ name PROG data_in PKT repeat "
-	       "%u`; bpftool: `bpftool prog run pinned\n"
-	       "   PIN data_in PKT repeat %u`; in this process: "
-	       "uebpf_xdp_run() %u times as the tool does, and\n"
-	       "   bpf_prog_test_run_opts(repeat %u), whose duration is "
-	       "what bpftool prints.\n",
-	       repeat, repeat, repeat, repeat);
+	printf("   uebpf: `UEBPF_ENGINE=%s uebpf prog run OBJ name PROG "
+	       "data_in PKT repeat %u`; bpftool:\n"
+	       "   `bpftool prog run pinned PIN data_in PKT repeat %u`; in "
+	       "this process: uebpf_xdp_run()\n"
+	       "   %u times as the tool does, and bpf_prog_test_run_opts("
+	       "repeat %u), whose duration is\n"
+	       "   what bpftool prints.  JIT/k: JIT / kernel; int/JIT: "
+	       "interpreter / JIT.\n",
+	       cli_engine, repeat, repeat, repeat, repeat);
 	printf("(*) xdp_lb encapsulates the VIP packet (IPv4 in IPv4, "
 	       "XDP_TX) on the first run only: the\n"
 	       "   other %u runs see the encapsulated packet, addressed to "
@@ -821,25 +983,32 @@ static void report1(struct row1 *r1, unsigned int n1)
 		       "   `prog run`; bpftool runs the program this process "
 		       "loaded and configured through\n"
 		       "   libbpf (xdp_lb_configure), pinned in a bpffs of a "
-		       "private mount namespace.\n");
+		       "private mount namespace.\n"
+		       "   xdp_drop has no object file: bpftool alone runs "
+		       "it from the command line.\n");
 	fflush(stdout);
 }
 
 /* xdp_pass's figure on a side: what a run costs there with an empty
  * program (the clock reads, the call). */
-static double floor_of(struct row2 *r2, unsigned int n2, bool kernel)
+static double floor_of(struct row2 *r2, unsigned int n2, int v)
 {
 	unsigned int i;
 
 	for (i = 0; i < n2; i++)
 		if (r2[i].t == &t_pass)
-			return kernel ? r2[i].k : r2[i].u;
-	return 1e308;
+			return v < 0 ? r2[i].k : r2[i].u[v];
+	return NONE;
+}
+
+static double less(double a, double b)
+{
+	return a >= UNAV || b >= UNAV ? NONE : a - b;
 }
 
 static void report2(struct row2 *r2, unsigned int n2)
 {
-	double fu = floor_of(r2, n2, false), fk = floor_of(r2, n2, true);
+	double fj = floor_of(r2, n2, V_JIT), fk = floor_of(r2, n2, -1);
 	unsigned int i;
 
 	printf("\n2. a fresh packet each run: mean ns of one run, the best "
@@ -852,11 +1021,11 @@ static void report2(struct row2 *r2, unsigned int n2)
 	       "xdp_pass figure (the clock reads\n"
 	       "   and the call around an empty program).\n",
 	       runs * 4, fresh);
-	printf("%-14s %-21s | %8s %8s %7s | %17s %7s | %s\n", "", "", "", "",
-	       "", "beyond xdp_pass", "", "");
-	printf("%-14s %-21s | %8s %8s %7s | %8s %8s %7s | %s\n", "program",
-	       "packets", "libuebpf", "kernel", "ratio", "libuebpf", "kernel",
-	       "ratio", "drop/pass/tx");
+	printf("%-14s %-21s | %8s %8s %8s %7s %7s | %17s %7s | %s\n", "", "",
+	       "", "", "", "", "", "JIT beyond pass", "", "");
+	printf("%-14s %-21s | %8s %8s %8s %7s %7s | %8s %8s %7s | %s\n",
+	       "program", "packets", "interp", "JIT", "kernel", "JIT/k",
+	       "int/JIT", "JIT", "kernel", "JIT/k", "drop/pass/tx");
 	for (i = 0; i < n2; i++) {
 		struct row2 *w = &r2[i];
 		bool base = w->t == &t_pass;
@@ -868,25 +1037,31 @@ static void report2(struct row2 *r2, unsigned int n2)
 		else
 			fmt(lab, sizeof(lab), "%s", w->label);
 		printf("%-14s %-21s |", w->t->obj, lab);
-		print_ns(w->u);
-		print_ns(w->k);
-		print_ratio(w->u, w->k);
+		print_ns1(w->u[V_INTERP]);
+		print_ns1(w->u[V_JIT]);
+		print_ns1(w->k);
+		print_ratio(w->u[V_JIT], w->k);
+		print_ratio(w->u[V_INTERP], w->u[V_JIT]);
 		printf(" |");
-		print_ns(base || w->u >= 1e300 ? 1e308 : w->u - fu);
-		print_ns(base || w->k >= 1e300 ? 1e308 : w->k - fk);
-		if (base)
-			print_ratio(1e308, 1);
+		print_ns1(base ? NONE : less(w->u[V_JIT], fj));
+		print_ns1(base ? NONE : less(w->k, fk));
+		/* a ratio of two figures within the noise says nothing */
+		if (base || less(w->u[V_JIT], fj) < 2 || less(w->k, fk) < 2)
+			print_ratio(UNAV, 1);
 		else
-			print_ratio(w->u - fu, w->k - fk);
-		printf(" | %u/%u/%u%s\n", w->hu[1], w->hu[2], w->hu[3],
+			print_ratio(less(w->u[V_JIT], fj), less(w->k, fk));
+		printf(" | %u/%u/%u%s\n", w->hu[V_INTERP][1], w->hu[V_INTERP][2],
+		       w->hu[V_INTERP][3],
 		       w->mismatch ? "  VERDICTS DIFFER" : "");
 	}
-	printf("   The interpreter's goal: xdp_lb at most 10x the kernel's "
-	       "per-packet time.\n");
+	printf("   JIT/k: JIT / kernel; int/JIT: interpreter / JIT.  "
+	       "Targets: xdp_lb's sample traffic at\n"
+	       "   most 0.67x the kernel's per-packet time, xdp_pass and "
+	       "xdp_drop at most 1.0x.\n");
 	fflush(stdout);
 }
 
-static struct batch_res best3[4];
+static struct batch_res best3[8][V_NR];
 
 /* Packets of one batch-run chunk: the whole mix, 16 times. */
 static unsigned int batch_chunk(void)
@@ -898,15 +1073,32 @@ static void run3(struct target **targets, unsigned int nt)
 {
 	struct batch_res r = {0};
 	unsigned int i;
+	int v;
 
-	for (i = 0; i < nt; i++) {
-		if (u_batch(targets[i], batch_chunk(), &r))
-			continue;
-		if (r.run_pps > best3[i].run_pps)
-			best3[i].run_pps = r.run_pps;
-		if (r.all_pps > best3[i].all_pps)
-			best3[i].all_pps = r.all_pps;
-	}
+	for (i = 0; i < nt; i++)
+		for (v = V_INTERP; v <= V_JIT; v++) {
+			struct batch_res *b = &best3[i][v];
+
+			if (!targets[i]->u[v].up ||
+			    u_batch(targets[i], targets[i]->u[v].up,
+				    batch_chunk(), &r))
+				continue;
+			if (r.run_pps > b->run_pps)
+				b->run_pps = r.run_pps;
+			if (r.all_pps > b->all_pps)
+				b->all_pps = r.all_pps;
+		}
+}
+
+static void print_mpps(const struct uside *u, const struct batch_res *b)
+{
+	if (u->unavail)
+		printf(" %8s %8s %8s", "unavail.", "", "");
+	else if (b->run_pps <= 0)
+		printf(" %8s %8s %8s", "failed", "", "");
+	else
+		printf(" %8.2f %8.1f %8.2f", b->run_pps / 1e6,
+		       1e9 / b->run_pps, b->all_pps / 1e6);
 }
 
 static void report3(struct target **targets, unsigned int nt, struct row2 *r2,
@@ -914,36 +1106,82 @@ static void report3(struct target **targets, unsigned int nt, struct row2 *r2,
 {
 	unsigned int i, j;
 
-	printf("\n3. uebpf_xdp_run_batch() throughput: %u buffers a call "
-	       "(256 B headroom), fresh copies of\n"
-	       "   the %u packets of the LB's sample traffic; the best of "
-	       "%u chunks of %u packets.  \"with\n"
-	       "   copy\": the copies into the frames timed too.  The "
-	       "kernel's figure of table 2 for scale.\n",
+	printf("\n3. uebpf_xdp_run_batch() throughput per engine: %u buffers "
+	       "a call (256 B headroom), fresh\n"
+	       "   copies of the %u packets of the LB's sample traffic; the "
+	       "best of %u chunks of %u packets.\n"
+	       "   \"+copy\": Mpps with the copies into the frames timed too.  "
+	       "The kernel's figure of table 2\n"
+	       "   for scale.\n",
 	       batch_n, mix_n, runs * 4, batch_chunk());
-	printf("%-14s | %8s %8s | %14s | %s\n", "program", "Mpps", "ns/pkt",
-	       "Mpps with copy", "kernel (table 2)");
+	printf("%-14s | %-26s | %-26s | %s\n", "", "  interpreter", "  JIT",
+	       "");
+	printf("%-14s | %8s %8s %8s | %8s %8s %8s | %s\n", "program", "Mpps",
+	       "ns/pkt", "+copy", "Mpps", "ns/pkt", "+copy",
+	       "kernel (table 2)");
 	for (i = 0; i < nt; i++) {
-		struct batch_res *best = &best3[i];
-		double kns = 1e308;
+		double kns = NONE;
 
-		/* The row of the same traffic, or xdp_pass's one packet. */
+		/* The row of the same traffic, or one packet's. */
 		for (j = 0; j < n2; j++)
 			if (r2[j].t == targets[i] &&
-			    (r2[j].np > 1 || targets[i] == &t_pass))
+			    (r2[j].np > 1 || targets[i] == &t_pass ||
+			     targets[i] == &t_drop))
 				kns = r2[j].k;
-		if (best->run_pps <= 0) {
-			printf("%-14s | %8s\n", targets[i]->obj, "failed");
-			continue;
-		}
-		printf("%-14s | %8.2f %8.1f | %14.2f |", targets[i]->obj,
-		       best->run_pps / 1e6, 1e9 / best->run_pps,
-		       best->all_pps / 1e6);
-		if (kns < 1e300)
+		printf("%-14s |", targets[i]->obj);
+		print_mpps(&targets[i]->u[V_INTERP], &best3[i][V_INTERP]);
+		printf(" |");
+		print_mpps(&targets[i]->u[V_JIT], &best3[i][V_JIT]);
+		printf(" |");
+		if (kns < UNAV)
 			printf(" %.2f Mpps (%.0f ns a run)\n", 1e3 / kns, kns);
 		else
 			printf(" -\n");
 	}
+	fflush(stdout);
+}
+
+/* Table 4: blinding, from table 2's rows of the targets loaded blinded. */
+static void report4(struct row2 *r2, unsigned int n2)
+{
+	unsigned int i;
+
+	printf("\n4. constant blinding (jit_blinding): table 2's fresh-packet "
+	       "runs, the JIT's code blinded\n   and not; the code size "
+	       "(uebpf_prog_jited_len) of each.\n");
+	printf("%-14s %-21s | %8s %8s %8s %7s | %8s %8s\n", "program",
+	       "packets", "JIT", "blinded", "cost ns", "cost", "bytes",
+	       "blinded");
+	for (i = 0; i < n2; i++) {
+		struct row2 *w = &r2[i];
+		const struct uside *j = &w->t->u[V_JIT], *b = &w->t->u[V_BLIND];
+		char lab[64];
+
+		if (!w->t->blind)
+			continue;
+		if (w->np > 1)
+			fmt(lab, sizeof(lab), "%s (%u)", w->label,
+			    w->np < fresh ? w->np : fresh);
+		else
+			fmt(lab, sizeof(lab), "%s", w->label);
+		printf("%-14s %-21s |", w->t->obj, lab);
+		print_ns1(w->u[V_JIT]);
+		print_ns1(w->u[V_BLIND]);
+		print_ns1(less(w->u[V_BLIND], w->u[V_JIT]));
+		if (w->u[V_JIT] < UNAV && w->u[V_BLIND] < UNAV)
+			printf(" %+6.1f%%",
+			       100.0 * (w->u[V_BLIND] - w->u[V_JIT]) /
+				       w->u[V_JIT]);
+		else
+			printf(" %7s", "-");
+		printf(" |");
+		if (j->up && b->up)
+			printf(" %8zu %8zu\n", uebpf_prog_jited_len(j->up),
+			       uebpf_prog_jited_len(b->up));
+		else
+			printf(" %8s %8s\n", "-", "-");
+	}
+	fflush(stdout);
 }
 
 /* ---- main ------------------------------------------------------------------
@@ -963,6 +1201,7 @@ static void cleanup(void)
 	char path[PATH_MAX + 32];
 
 	target_close(&t_pass);
+	target_close(&t_drop);
 	target_close(&t_filter);
 	target_close(&t_pd);
 	target_close(&t_lb);
@@ -992,9 +1231,9 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *tool_arg = NULL, *env;
-	struct row1 r1[8];
-	struct row2 r2[8];
-	struct target *targets[4];
+	struct row1 r1[12];
+	struct row2 r2[12];
+	struct target *targets[8];
 	unsigned int n1 = 0, n2 = 0, nt = 0, i, j, rep;
 	struct utsname un;
 	cpu_set_t set;
@@ -1063,6 +1302,7 @@ int main(int argc, char **argv)
 	fmt(path, sizeof(path), "%s/xdp_parse_drop.o", progs_dir);
 	have_pd = access(path, R_OK) == 0;
 	targets[nt++] = &t_pass;
+	targets[nt++] = &t_drop;
 	targets[nt++] = &t_filter;
 	if (have_pd)
 		targets[nt++] = &t_pd;
@@ -1070,11 +1310,15 @@ int main(int argc, char **argv)
 	for (i = 0; i < nt; i++)
 		if (setup_target(targets[i]))
 			return 1;
+	if (!t_pass.u[V_JIT].unavail)
+		cli_engine = "jit";
 
 	/* Table 1's rows: each packet also as a file for the tools. */
 	memset(r1, 0, sizeof(r1));
 	r1[n1++] =
 		(struct row1){.t = &t_pass, .p = &tcp4, .label = "tcp4, 64 B"};
+	r1[n1++] =
+		(struct row1){.t = &t_drop, .p = &tcp4, .label = "tcp4, 64 B"};
 	r1[n1++] = (struct row1){
 		.t = &t_filter, .p = &tcp4, .label = "tcp4, 64 B"};
 	r1[n1++] =
@@ -1094,12 +1338,16 @@ int main(int argc, char **argv)
 				r1[i].file);
 			return 1;
 		}
-		r1[i].u_cli = r1[i].k_cli = r1[i].u_in = r1[i].k_in = 1e308;
+		r1[i].u_cli = r1[i].k_cli = r1[i].k_in = NONE;
+		for (j = 0; j < V_NR; j++)
+			r1[i].u_in[j] = NONE;
 	}
 
 	memset(r2, 0, sizeof(r2));
 	r2[n2++] = (struct row2){
 		.t = &t_pass, .pkts = &tcp4, .np = 1, .label = "tcp4, 64 B"};
+	r2[n2++] = (struct row2){
+		.t = &t_drop, .pkts = &tcp4, .np = 1, .label = "tcp4, 64 B"};
 	r2[n2++] = (struct row2){
 		.t = &t_filter, .pkts = &tcp4, .np = 1, .label = "tcp4, 64 B"};
 	r2[n2++] = (struct row2){.t = &t_filter,
@@ -1119,8 +1367,11 @@ int main(int argc, char **argv)
 				 .pkts = mix,
 				 .np = mix_n,
 				 .label = "sample traffic"};
-	for (i = 0; i < n2; i++)
-		r2[i].u = r2[i].k = 1e308;
+	for (i = 0; i < n2; i++) {
+		r2[i].k = NONE;
+		for (j = 0; j < V_NR; j++)
+			r2[i].u[j] = NONE;
+	}
 
 	uname(&un);
 	f = fopen("/proc/sys/net/core/bpf_jit_enable", "r");
@@ -1130,11 +1381,14 @@ int main(int argc, char **argv)
 		jit[strcspn(jit, "\n")] = 0;
 		fclose(f);
 	}
-	printf("bench_xdp: XDP per-packet time, libuebpf %s (interpreter) "
-	       "beside Linux %s (bpf_jit_enable=%s)\n"
+	printf("bench_xdp: XDP per-packet time, libuebpf %s (JIT and "
+	       "interpreter) beside Linux %s\n(bpf_jit_enable=%s), "
 	       "pinned to CPU %u; best of %u interleaved repetitions; "
-	       "ratio = uebpf / kernel, from this run\n",
+	       "ratios from\nthis run only\n",
 	       uebpf_version(), un.release, jit, cpu, runs);
+	if (jit_missing)
+		printf("JIT: unavailable (this build's JIT declines the "
+		       "programs: EOPNOTSUPP)\n");
 	if (no_kernel[0])
 		printf("kernel columns skipped: %s\n", no_kernel);
 	else if (!no_cli && no_bpftool[0])
@@ -1157,5 +1411,6 @@ int main(int argc, char **argv)
 	report1(r1, n1);
 	report2(r2, n2);
 	report3(targets, nt, r2, n2);
+	report4(r2, n2);
 	return failures ? 1 : 0;
 }

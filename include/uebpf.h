@@ -102,9 +102,10 @@ UEBPF_API unsigned int uebpf_worker_cpu(void);
 enum uebpf_engine {
 	/* The x86-64 JIT where the library was built for x86-64, the
 	 * interpreter elsewhere; the environment variable UEBPF_ENGINE
-	 * (interp or jit) changes this default for the whole process.  A
-	 * program with an insn_budget, or one the JIT cannot compile
-	 * unchecked-safely, runs in the interpreter. */
+	 * (interp or jit) changes this default for runtimes made after it
+	 * is set.  A program with an insn_budget, a program in debug mode,
+	 * and a raw (unverified) program using tail calls, bpf_loop or
+	 * callbacks run in the interpreter. */
 	UEBPF_ENGINE_DEFAULT = 0,
 	UEBPF_ENGINE_INTERP = 1,
 	/* The JIT or a failed load (EOPNOTSUPP with the reason logged). */

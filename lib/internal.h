@@ -263,6 +263,7 @@ struct uebpf_run_ctx {
 	void *jit_sp;
 	uint32_t tail_calls;
 	uint32_t jit_depth;
+	uint64_t jit_callx; /* checked code: the helper id of a callx */
 	uintptr_t jit_frames[UEBPF_MAX_CALL_FRAMES];
 };
 

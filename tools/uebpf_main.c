@@ -149,7 +149,7 @@ static const char usage_text[] =
 	"array)\n"
 	"       UPDATE_FLAGS := { any | exist | noexist }\n"
 	"       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
-	"                    --interp | --jit | {-h|--help} | {-V|--version} "
+	"                    {--interp | --jit} | {-h|--help} | {-V|--version} "
 	"|\n"
 	"                    --hex | --oneline | --percpu { all | nonzero | "
 	"sum } }\n"
@@ -160,6 +160,9 @@ static const char usage_text[] =
 	"Maps print their keys and values BTF-formatted when the object has "
 	"BTF\n"
 	"(--hex: bytes); in a batch file, '#!TEXT' prints TEXT.\n"
+	"--interp / --jit load every program in the interpreter / the JIT (a\n"
+	"program the JIT cannot take is then an error); neither: the library's\n"
+	"default (the JIT where there is one; UEBPF_ENGINE=interp|jit changes it).\n"
 	"See uebpf(1).\n";
 
 static int do_help(int argc, char **argv)
@@ -174,8 +177,41 @@ static int do_help(int argc, char **argv)
 	return 0;
 }
 
+/* The engine a two-instruction XDP program gets when loaded with
+ * engine: UEBPF_ENGINE_INTERP when the JIT refuses it (a build without
+ * one), -1 when nothing loads. */
+static int probe_engine(enum uebpf_engine engine)
+{
+	static const struct bpf_insn pass[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 2 /* XDP_PASS */},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	UEBPF_OPTS(uebpf_runtime_opts, ro, .log_quiet = true);
+	UEBPF_OPTS(uebpf_prog_load_opts, lo, .name = "probe",
+		   .engine = engine);
+	struct uebpf_runtime *rt = uebpf_runtime_new(&ro);
+	struct uebpf_prog *prog;
+	int ret = -1;
+
+	if (!rt)
+		return -1;
+	prog = uebpf_prog_load(rt, BPF_PROG_TYPE_XDP, pass, 2, &lo);
+	if (prog) {
+		ret = (int)uebpf_prog_engine(prog);
+		uebpf_prog_free(prog);
+	} else if (errno == EOPNOTSUPP) {
+		ret = UEBPF_ENGINE_INTERP;
+	}
+	uebpf_runtime_free(rt);
+	return ret;
+}
+
 static int do_version(int argc, char **argv)
 {
+	bool jit = probe_engine(UEBPF_ENGINE_JIT) == UEBPF_ENGINE_JIT;
+	int dflt = probe_engine(UEBPF_ENGINE_DEFAULT);
+	const char *dname = dflt < 0 ? "unknown" : engine_str(dflt);
+
 	(void)argv;
 	if (argc)
 		return p_err("'version' takes no arguments, got '%s'", argv[0]);
@@ -185,13 +221,16 @@ static int do_version(int argc, char **argv)
 		jsonw_name("features");
 		jsonw_start_object();
 		jsonw_bool_field("interpreter", true);
-		jsonw_bool_field("jit", false);
+		jsonw_bool_field("jit", jit);
 		jsonw_end_object();
+		jsonw_string_field("default_engine", dname);
 		jsonw_end_object();
 	} else {
 		printf("%s v%s\n", bin_name, uebpf_version());
 		printf("using libuebpf %s\n", uebpf_version());
-		printf("features: interpreter\n");
+		printf("features: interpreter%s\n", jit ? ", jit" : "");
+		/* UEBPF_ENGINE in the environment changes it. */
+		printf("default engine: %s\n", dname);
 	}
 	return 0;
 }
@@ -209,17 +248,18 @@ int tool_dispatch(int argc, char **argv)
 		"uebpf { prog | map | pcap | batch | version | help } ...");
 }
 
-/* The engine hook: --interp today; --jit once the library has a JIT
- * (issue: JIT).  Programs are loaded by the object API, which picks the
- * interpreter; a JIT build adds the choice here and in prog_handle(). */
-static int set_engine(const char *name)
+/* --interp / --jit: the engine every program of the command is loaded
+ * with.  The library decides whether it can: a --jit load it cannot
+ * compile fails with its reason (a build without a JIT, an object that
+ * needs the interpreter). */
+static int set_engine(enum tool_engine engine)
 {
-	if (!strcmp(name, "interp")) {
-		opts.engine = ENGINE_INTERP;
-		return 0;
-	}
-	return p_err("--jit: this libuebpf has no JIT yet; the interpreter "
-		     "(--interp) is the only engine");
+	if (opts.engine != ENGINE_DEFAULT && opts.engine != engine)
+		return p_err("--interp and --jit exclude each other; see '%s "
+			     "--help'",
+			     bin_name);
+	opts.engine = engine;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -257,8 +297,8 @@ int main(int argc, char **argv)
 		case 'd': opts.debug = true; break;
 		case 'h': help = true; break;
 		case 'V': version = true; break;
-		case 'I': ret = set_engine("interp"); break;
-		case 'J': ret = set_engine("jit"); break;
+		case 'I': ret = set_engine(ENGINE_INTERP); break;
+		case 'J': ret = set_engine(ENGINE_JIT); break;
 		case 'x': opts.hex = true; break;
 		case 'o': opts.oneline = true; break;
 		case 'c':

@@ -115,7 +115,8 @@ static struct uebpf_object *load(const char *arg, const char *path, char **logp)
 	{
 		UEBPF_OPTS(uebpf_object_open_opts, oo, .log_buf = log,
 			   .log_size = log_size,
-			   .log_level = opts.debug ? 1 | 2 | 4 : 1);
+			   .log_level = opts.debug ? 1 | 2 | 4 : 1,
+			   .engine = tool_engine());
 
 		obj = uebpf_object_open_file(tool_runtime(), path, &oo);
 	}
@@ -344,14 +345,42 @@ struct uebpf_prog *prog_handle(struct uebpf_object_prog *p)
 {
 	struct uebpf_prog *prog = uebpf_object_prog_handle(p);
 
-	if (!prog)
+	if (!prog) {
 		p_err("program '%s' was not loaded (%s)",
 		      uebpf_object_prog_name(p),
 		      errno == ENOENT ? "its autoload is off"
 				      : strerror(errno));
-	/* Engine: the interpreter runs every loaded program.  A JIT build
-	 * checks here that the program was compiled (opts.engine). */
+		return NULL;
+	}
+	/* The library fails a load it cannot give the engine asked for;
+	 * this only guards that promise. */
+	if (tool_engine() != UEBPF_ENGINE_DEFAULT &&
+	    uebpf_prog_engine(prog) != tool_engine()) {
+		p_err("program '%s' runs on engine %s, not %s as asked",
+		      uebpf_object_prog_name(p),
+		      engine_str(uebpf_prog_engine(prog)),
+		      engine_str(tool_engine()));
+		return NULL;
+	}
 	return prog;
+}
+
+enum uebpf_engine tool_engine(void)
+{
+	switch (opts.engine) {
+	case ENGINE_INTERP: return UEBPF_ENGINE_INTERP;
+	case ENGINE_JIT: return UEBPF_ENGINE_JIT;
+	default: return UEBPF_ENGINE_DEFAULT;
+	}
+}
+
+const char *engine_str(enum uebpf_engine engine)
+{
+	switch (engine) {
+	case UEBPF_ENGINE_INTERP: return "interp";
+	case UEBPF_ENGINE_JIT: return "jit";
+	default: return "default";
+	}
 }
 
 static const char *lower(const char *name, char *buf, size_t n)

@@ -87,6 +87,9 @@ static void show_one(struct uebpf_object *obj, struct uebpf_object_prog *p)
 	uint32_t ids[64];
 	size_t nr_ids = prog ? prog_map_ids(p, ids, ARRAY_SIZE(ids)) : 0, i;
 	size_t insns = prog ? uebpf_prog_insn_cnt(prog) : 0;
+	/* Compiled: the JIT runs it, and its code has a size. */
+	bool jited = prog && uebpf_prog_engine(prog) == UEBPF_ENGINE_JIT;
+	size_t jited_len = jited ? uebpf_prog_jited_len(prog) : 0;
 	char tbuf[32];
 
 	(void)obj;
@@ -106,9 +109,14 @@ static void show_one(struct uebpf_object *obj, struct uebpf_object_prog *p)
 		}
 		if (prog) {
 			jsonw_uint_field("bytes_xlated", insns * 8);
+			/* bpftool's: bytes_jited only when jited. */
+			jsonw_bool_field("jited", jited);
+			if (jited)
+				jsonw_uint_field("bytes_jited", jited_len);
+			jsonw_string_field("engine",
+					   engine_str(uebpf_prog_engine(prog)));
 			jsonw_uint_field("insns", insns);
 			jsonw_bool_field(check, true);
-			jsonw_bool_field("jited", false);
 			jsonw_name("map_ids");
 			jsonw_start_array();
 			for (i = 0; i < nr_ids; i++)
@@ -134,8 +142,14 @@ static void show_one(struct uebpf_object *obj, struct uebpf_object_prog *p)
 		printf("\tnot loaded (autoload off)\n");
 		return;
 	}
-	printf("\txlated %zuB  insns %zu  %s  not jited", insns * 8, insns,
-	       check);
+	/* bpftool's "xlated NB  jited NB" / "xlated NB  not jited". */
+	printf("\txlated %zuB  ", insns * 8);
+	if (jited)
+		printf("jited %zuB", jited_len);
+	else
+		printf("not jited");
+	printf("  insns %zu  %s  engine %s", insns, check,
+	       engine_str(uebpf_prog_engine(prog)));
 	if (nr_ids) {
 		printf("  map_ids ");
 		for (i = 0; i < nr_ids; i++)
@@ -205,7 +219,7 @@ static int do_dump(int argc, char **argv)
 	if (argc < 1 || !is_prefix(argv[0], "xlated"))
 		return p_err(
 			"%s; usage: uebpf prog dump xlated OBJ [name NAME] "
-			"(only 'xlated': there is no JIT yet)",
+			"(only 'xlated': the JIT's code is not dumped)",
 			argc ? "expected 'xlated'" : "missing 'xlated'");
 	NEXT_ARG();
 	p = prog_parse(&argc, &argv, &obj);

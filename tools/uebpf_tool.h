@@ -17,9 +17,12 @@
 
 /* ---- options and errors ---------------------------------------------- */
 
+/* --interp / --jit: the engine of every program the command loads
+ * (struct uebpf_object_open_opts.engine); none: the library's default. */
 enum tool_engine {
+	ENGINE_DEFAULT,
 	ENGINE_INTERP,
-	/* ENGINE_JIT: accepted once the library has a JIT (--jit). */
+	ENGINE_JIT,
 };
 
 /* Per-CPU values in map output (--percpu). */
@@ -126,6 +129,10 @@ struct uebpf_object_map *map_parse(int *argc, char ***argv,
 
 /* The loaded program, checked to be runnable by the engine chosen. */
 struct uebpf_prog *prog_handle(struct uebpf_object_prog *p);
+/* The library engine --interp / --jit ask for (UEBPF_ENGINE_DEFAULT when
+ * neither), and an engine's name as the tool prints it. */
+enum uebpf_engine tool_engine(void);
+const char *engine_str(enum uebpf_engine engine);
 
 /* Lower-case kernel names, as libbpf prints them ("xdp", "percpu_hash"). */
 const char *prog_type_str(enum bpf_prog_type type, char *buf, size_t n);

@@ -497,15 +497,55 @@ static void shift_x(struct jit *j, bool w, int ext, int dst, int src)
 	mov_rr(j, true, RCX, R10);
 }
 
-static int checked_access(struct jit *j, size_t pc, int base, int16_t off,
-			  unsigned int size, bool write, bool atomic)
+/*
+ * Checked code: may the run touch [base + off, + size)?  An access to the
+ * frame itself through r10 at a constant offset always may (every frame
+ * of checked code is 512 bytes); one inside regions[1], the memory or
+ * packet the run was given, is tested in line; anything else asks the
+ * stub, which knows every region, the callers' frames and map values.
+ */
+static void checked_access(struct jit *j, size_t pc, int base, int16_t off,
+			   unsigned int size, bool write, bool atomic)
 {
+	const size_t r1 = sizeof(struct uebpf_region);
+	size_t wrap, below, above, ro = 0, ok;
+
+	if (base == RBP && off >= -UEBPF_STACK_SIZE &&
+	    off + (int)size <= 0 && (!atomic || !(off & (size - 1))))
+		return;
 	op_rm(j, true, 0x8d, R10, base, off, false); /* lea r10, [base+off] */
+	if (!atomic) {
+		op_rm(j, true, 0x8d, R9, R10, (int32_t)size, false);
+		op_rr(j, true, 0x39, R10, R9); /* cmp r9, r10 */
+		wrap = jcc8(j, CC_B);
+		op_rm(j, true, 0x8b, R11, R12,
+		      offsetof(struct uebpf_run_ctx, regions), false);
+		op_rm(j, true, 0x3b, R10, R11,
+		      (int32_t)(r1 + offsetof(struct uebpf_region, lo)), false);
+		below = jcc8(j, CC_B);
+		op_rm(j, true, 0x3b, R9, R11,
+		      (int32_t)(r1 + offsetof(struct uebpf_region, hi)), false);
+		above = jcc8(j, CC_A);
+		if (write) { /* test byte [r11 + flags], RDONLY */
+			op_rm(j, false, 0xf6, 0, R11,
+			      (int32_t)(r1 + offsetof(struct uebpf_region,
+						      flags)), false);
+			e1(j, UEBPF_REGION_RDONLY);
+			ro = jcc8(j, CC_NE);
+		}
+		ok = jcc8(j, -1);
+		patch_here(j, wrap);
+		patch_here(j, below);
+		patch_here(j, above);
+		if (write)
+			patch_here(j, ro);
+	}
 	mov_ri(j, false, R11,
 	       (int32_t)((pc << 8) | (atomic << 5) | (write << 4) | size),
 	       true);
 	call_to(j, j->stub_check);
-	return 0;
+	if (!atomic)
+		patch_here(j, ok);
 }
 
 static void emit_load(struct jit *j, unsigned int sz, bool sx, int dst,
@@ -863,6 +903,34 @@ static int emit_call(struct jit *j, size_t pc, const struct bpf_insn *in)
 	return 0;
 }
 
+/* callx in checked code: the helper whose id the register held, as the
+ * interpreter's callx (ctx->err_pc holds the pc until a fault sets it). */
+static uint64_t jit_callx(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+			  uint64_t r5, struct uebpf_run_ctx *ctx)
+{
+	const struct uebpf_helper *helpers = ctx->prog->rt->helpers;
+	uint64_t id = ctx->jit_callx;
+	size_t pc = ctx->err_pc;
+
+	ctx->err_pc = 0;
+	if (id >= UEBPF_MAX_HELPER_ID || !helpers[id].fn) {
+		uebpf_interp_fault(ctx->prog, ctx, pc, -EINVAL,
+				   "callx to an unknown helper id");
+		return 0;
+	}
+	if (id == BPF_FUNC_tail_call) {
+		uebpf_interp_fault(ctx->prog, ctx, pc, -EINVAL,
+				   "bpf_tail_call in a program the verifier did not prove safe");
+		return 0;
+	}
+	if (id == BPF_FUNC_loop) {
+		uebpf_interp_fault(ctx->prog, ctx, pc, -EOPNOTSUPP,
+				   "bpf_loop through callx: load the program with engine UEBPF_ENGINE_INTERP");
+		return 0;
+	}
+	return helpers[id].fn(r1, r2, r3, r4, r5, ctx);
+}
+
 static const uint8_t jcc_of[16] = {
 	[BPF_JEQ >> 4] = CC_E,	 [BPF_JGT >> 4] = CC_A,	 [BPF_JGE >> 4] = CC_AE,
 	[BPF_JSET >> 4] = CC_NE, [BPF_JNE >> 4] = CC_NE, [BPF_JSGT >> 4] = CC_G,
@@ -967,6 +1035,29 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 			return 0;
 		}
 		case BPF_MUL:
+			if (k && (imm == 3 || imm == 5 || imm == 9)) {
+				/* lea dst, [dst + dst*(imm-1)]: 1 cycle, not 3 */
+				rex(j, w, dst, dst, dst, false);
+				e1(j, 0x8d);
+				if ((dst & 7) == RBP) { /* rbp/r13 base: disp8 0 */
+					e1(j, 0x44 | ((dst & 7) << 3));
+					e1(j, ((imm == 3 ? 1 : imm == 5 ? 2 : 3) << 6) |
+					      ((dst & 7) << 3) | (dst & 7));
+					e1(j, 0);
+				} else {
+					e1(j, 0x04 | ((dst & 7) << 3));
+					e1(j, ((imm == 3 ? 1 : imm == 5 ? 2 : 3) << 6) |
+					      ((dst & 7) << 3) | (dst & 7));
+				}
+				return 0;
+			}
+			if (k && imm > 0 && !(imm & (imm - 1))) {
+				/* shl dst, log2(imm) */
+				rex(j, w, 0, 0, dst, false);
+				e2(j, 0xc1, 0xe0 | (dst & 7));
+				e1(j, (uint8_t)__builtin_ctz((uint32_t)imm));
+				return 0;
+			}
 			if (k) {
 				op_rr(j, w, is_imm8(imm) ? 0x6b : 0x69, dst, dst);
 				if (is_imm8(imm))
@@ -1019,8 +1110,24 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 			return 0;
 		}
 		if (op == BPF_CALL) {
-			if (BPF_SRC(in->code) == BPF_X)
-				return unsupported(j, pc, "callx", log);
+			if (BPF_SRC(in->code) == BPF_X) {
+				/* checked code only (the verifier refuses it):
+				 * the id goes through the run context */
+				op_rm(j, true, 0x89, dst, R12,
+				      offsetof(struct uebpf_run_ctx, jit_callx),
+				      false);
+				mov_ri(j, false, R11, (int32_t)pc, true);
+				op_rm(j, true, 0x89, R11, R12,
+				      offsetof(struct uebpf_run_ctx, err_pc),
+				      false);
+				mov_rr(j, true, R9, R12);
+				call_abs(j, (const void *)jit_callx);
+				op_rm(j, false, 0x83, 7, R12,
+				      offsetof(struct uebpf_run_ctx, err), false);
+				e1(j, 0);
+				jump_to(j, CC_NE, j->stub_fault);
+				return 0;
+			}
 			return emit_call(j, pc, in);
 		}
 		if (op == BPF_EXIT) {

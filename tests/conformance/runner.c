@@ -8,7 +8,10 @@
  *   argv[1] the test's memory as hex bytes separated by spaces, only if the
  *           test has a "-- mem" section; then every --plugin-opt, in order
  *   stdout  r0 in hex and exit status 0, or
- *   stderr  (or stdout) an error message and a non-zero exit status.
+ *   stderr  (or stdout) an error message and a non-zero exit status;
+ *           status 77 (libuebpf's plugin, not the public protocol): the
+ *           plugin cannot run this test in the mode asked for (its JIT
+ *           declines the program), counted as skipped with the message
  *
  * With --elf, stdin holds instead the hex bytes of a minimal BPF ELF object
  * (see elf_wrap()) whose one program is the test's code, and "--elf" is
@@ -864,7 +867,10 @@ static enum outcome run_test(const struct options *o, const char *path, char *wh
 		char shown[400];
 
 		one_line(shown, sizeof(shown), msg);
-		if (r.status) {
+		if (r.status == 77) {
+			snprintf(why, whylen, "plugin cannot run it in this mode: %s", shown);
+			res = SKIP;
+		} else if (r.status) {
 			if (!t.has_error)
 				snprintf(why, whylen, "plugin exited with status %d: %s (expected result 0x%" PRIx64 ")",
 					 r.status, shown, t.result);

@@ -6,7 +6,14 @@
  * packet the verdict, the output bytes (metadata included) and the contents of
  * every map must be the same.  See tests/kernel/README.md.
  *
- *   kdiff [-v] [--seed N] [--keep-going] object.o...
+ *   kdiff [-v] [--seed N] [--keep-going] [--engine interp|jit|both] object.o...
+ *
+ * Each object is loaded once in the kernel and once per libuebpf engine
+ * (--engine, default both: the interpreter and the JIT, each in its own
+ * runtime); every packet runs once in the kernel and on every engine, and
+ * each engine's verdict, output and maps are compared with the kernel's.
+ * A JIT the build does not have is a printed SKIP of that engine (exit 77
+ * when it was the only one asked for).
  *
  * Exit status: 0 all agree (or skipped with a printed reason), 1 a
  * difference, 77 nothing could run (no CAP_BPF / not root).
@@ -205,6 +212,26 @@ static struct {
 	unsigned int stale, failures;
 	unsigned long ring_bytes, map_dumps;
 } tot;
+
+/* The libuebpf engines every packet runs on (--engine). */
+#define NENG 2
+static const enum uebpf_engine eng_id[NENG] = {UEBPF_ENGINE_INTERP,
+					       UEBPF_ENGINE_JIT};
+static const char *const eng_name[NENG] = {"interp", "jit"};
+static bool eng_on[NENG] = {true, true};
+/* Why an engine asked for does not run (the JIT probe), else NULL. */
+static const char *eng_skip[NENG];
+#define FOR_ENG(e)                      \
+	for ((e) = 0; (e) < NENG; (e)++) \
+		if (!eng_on[e]) {        \
+		} else
+
+/* Per engine: what tot counts in sum. */
+static struct {
+	unsigned int progs, failures;
+	unsigned long compared, mismatches, refused_runs, map_dumps,
+		ring_bytes;
+} etot[NENG];
 
 static void ulog_fn(enum uebpf_log_level level, const char *msg, void *ctx)
 {
@@ -633,17 +660,19 @@ static int rb_collect(void *ctx, void *data, size_t size)
 
 struct mpair {
 	const char *name;
-	struct mh k, u;
+	struct mh k, u[NENG];
 	struct ring_buffer *krb;
-	struct buf kdump, udump;
-	struct buf krec, urec;
+	struct buf kdump, udump[NENG];
+	struct buf krec, urec[NENG];
 };
 
+/* The kernel's object and one libuebpf object per engine, each in its
+ * own runtime (pinned maps are per runtime). */
 struct ctx {
 	const char *objname;
 	struct bpf_object *kobj;
-	struct uebpf_runtime *rt;
-	struct uebpf_object *uobj;
+	struct uebpf_runtime *rt[NENG];
+	struct uebpf_object *uobj[NENG];
 	struct mpair *maps;
 	size_t nmaps;
 };
@@ -691,41 +720,48 @@ static int pair_maps(struct ctx *c)
 	c->maps = calloc(n + 1, sizeof(*c->maps));
 	bpf_object__for_each_map(km, c->kobj)
 	{
-		struct uebpf_object_map *om = umap_for(c->uobj, km);
 		struct mpair *p = &c->maps[c->nmaps];
+		int e;
 
 		p->name = bpf_map__name(km);
-		if (!om || !uebpf_object_map_handle(om)) {
-			printf("    MISMATCH: map %s: libuebpf has no such "
-			       "map\n",
-			       p->name);
-			return -1;
-		}
 		snprintf(p->k.name, sizeof(p->k.name), "%s", p->name);
 		p->k.fd = bpf_map__fd(km);
 		p->k.type = bpf_map__type(km);
 		p->k.ks = bpf_map__key_size(km);
 		p->k.vs = bpf_map__value_size(km);
 		p->k.max = bpf_map__max_entries(km);
-		p->u = p->k;
-		p->u.fd = -1;
-		p->u.um = uebpf_object_map_handle(om);
-		p->u.rt = c->rt;
-		p->u.uobj = c->uobj;
-		p->k.rt = c->rt;
-		if (uebpf_map_type(p->u.um) != p->k.type ||
-		    uebpf_map_key_size(p->u.um) != p->k.ks ||
-		    uebpf_map_value_size(p->u.um) != p->k.vs ||
-		    uebpf_map_max_entries(p->u.um) != p->k.max) {
-			printf("    MISMATCH: map %s: kernel %s %u/%u/%u, "
-			       "libuebpf %s %u/%u/%u\n",
-			       p->name, uebpf_map_type_name(p->k.type), p->k.ks,
-			       p->k.vs, p->k.max,
-			       uebpf_map_type_name(uebpf_map_type(p->u.um)),
-			       uebpf_map_key_size(p->u.um),
-			       uebpf_map_value_size(p->u.um),
-			       uebpf_map_max_entries(p->u.um));
-			return -1;
+		FOR_ENG(e)
+		{
+			struct uebpf_object_map *om = umap_for(c->uobj[e], km);
+			struct mh *u = &p->u[e];
+
+			if (!om || !uebpf_object_map_handle(om)) {
+				printf("    MISMATCH: map %s: libuebpf (%s) has "
+				       "no such map\n",
+				       p->name, eng_name[e]);
+				return -1;
+			}
+			*u = p->k;
+			u->fd = -1;
+			u->um = uebpf_object_map_handle(om);
+			u->rt = c->rt[e];
+			u->uobj = c->uobj[e];
+			p->k.rt = c->rt[e];
+			if (uebpf_map_type(u->um) != p->k.type ||
+			    uebpf_map_key_size(u->um) != p->k.ks ||
+			    uebpf_map_value_size(u->um) != p->k.vs ||
+			    uebpf_map_max_entries(u->um) != p->k.max) {
+				printf("    MISMATCH: map %s: kernel %s "
+				       "%u/%u/%u, libuebpf %s %u/%u/%u\n",
+				       p->name, uebpf_map_type_name(p->k.type),
+				       p->k.ks, p->k.vs, p->k.max,
+				       uebpf_map_type_name(
+					       uebpf_map_type(u->um)),
+				       uebpf_map_key_size(u->um),
+				       uebpf_map_value_size(u->um),
+				       uebpf_map_max_entries(u->um));
+				return -1;
+			}
 		}
 		if (p->k.type == BPF_MAP_TYPE_RINGBUF) {
 			p->krb = ring_buffer__new(p->k.fd, rb_collect, &p->krec,
@@ -741,44 +777,66 @@ static int pair_maps(struct ctx *c)
 	return 0;
 }
 
-/* Compare every map; print the first differences.  Returns the number of
- * maps that differ. */
-static int compare_maps(struct ctx *c, const char *pkt)
+/* Compare every map of every engine with the kernel's (dumped once);
+ * print the first differences.  Returns a bit per engine whose maps
+ * differ. */
+static unsigned int compare_maps(struct ctx *c, const char *pkt,
+				 unsigned int mask)
 {
-	int bad = 0;
+	unsigned int bad = 0;
 	size_t i;
+	int e;
 
 	for (i = 0; i < c->nmaps; i++) {
 		struct mpair *p = &c->maps[i];
 
-		p->kdump.n = p->udump.n = 0;
+		p->kdump.n = p->krec.n = 0;
 		dump_map(&p->k, &p->kdump, 0);
-		dump_map(&p->u, &p->udump, 0);
-		tot.map_dumps++;
 		if (p->krb) {
-			p->krec.n = p->urec.n = 0;
 			ring_buffer__consume(p->krb);
-			uebpf_ringbuf_consume(p->u.um, rb_collect, &p->urec);
 			tot.ring_bytes += p->krec.n;
-			if (p->krec.n != p->urec.n ||
-			    memcmp(p->krec.p, p->urec.p, p->krec.n)) {
-				if (!bad++)
-					printf("    after %s:\n", pkt);
-				printf("      ringbuf %s records differ\n",
-				       p->name);
-				hexdiff("records", p->krec.p, p->krec.n,
-					p->urec.p, p->urec.n);
-			}
 		}
-		if (p->kdump.n != p->udump.n ||
-		    memcmp(p->kdump.p, p->udump.p, p->kdump.n)) {
-			if (!bad++)
-				printf("    after %s:\n", pkt);
-			printf("      map %s (%s) differs (dump: count, then "
-			       "key, value length, lookup rc, value)\n",
-			       p->name, uebpf_map_type_name(p->k.type));
-			hexdiff("dump", p->kdump.p, p->kdump.n, p->udump.p,
-				p->udump.n);
+		FOR_ENG(e)
+		{
+			struct buf *ud = &p->udump[e], *ur = &p->urec[e];
+
+			if (!(mask & 1u << e))
+				continue;
+			ud->n = ur->n = 0;
+			dump_map(&p->u[e], ud, 0);
+			tot.map_dumps++;
+			etot[e].map_dumps++;
+			if (p->krb) {
+				uebpf_ringbuf_consume(p->u[e].um, rb_collect,
+						      ur);
+				etot[e].ring_bytes += p->krec.n;
+				if (p->krec.n != ur->n ||
+				    memcmp(p->krec.p, ur->p, p->krec.n)) {
+					if (!(bad & 1u << e))
+						printf("    after %s, engine "
+						       "%s:\n",
+						       pkt, eng_name[e]);
+					bad |= 1u << e;
+					printf("      ringbuf %s records "
+					       "differ\n",
+					       p->name);
+					hexdiff("records", p->krec.p,
+						p->krec.n, ur->p, ur->n);
+				}
+			}
+			if (p->kdump.n != ud->n ||
+			    memcmp(p->kdump.p, ud->p, p->kdump.n)) {
+				if (!(bad & 1u << e))
+					printf("    after %s, engine %s:\n", pkt,
+					       eng_name[e]);
+				bad |= 1u << e;
+				printf("      map %s (%s) differs (dump: count, "
+				       "then key, value length, lookup rc, "
+				       "value)\n",
+				       p->name, uebpf_map_type_name(p->k.type));
+				hexdiff("dump", p->kdump.p, p->kdump.n, ud->p,
+					ud->n);
+			}
 		}
 	}
 	return bad;
@@ -789,7 +847,7 @@ static int compare_maps(struct ctx *c, const char *pkt)
  * big plain arrays BPF_F_MMAPABLE, which programs cannot tell; a batch
  * lookup takes seconds per million entries), libuebpf's in batches.
  */
-static int compare_big_array(const struct mpair *p)
+static int compare_big_array(const struct mpair *p, int e)
 {
 	uint32_t chunk = 65536, pos = 0, in = 0, out;
 	/* The kernel lays elements out 8-byte aligned. */
@@ -810,7 +868,8 @@ static int compare_big_array(const struct mpair *p)
 	while (pos < p->k.max && !bad) {
 		UEBPF_OPTS(uebpf_map_batch_opts, uo);
 		uint32_t n = chunk;
-		int rc = uebpf_map_lookup_batch(p->u.um, pos ? &in : NULL, &out,
+		int rc = uebpf_map_lookup_batch(p->u[e].um, pos ? &in : NULL,
+						&out,
 						keys, uv, &n, &uo);
 
 		for (j = 0; j < n; j++)
@@ -819,8 +878,8 @@ static int compare_big_array(const struct mpair *p)
 				break;
 		if ((rc && rc != -ENOENT) || (!n && pos < p->k.max) || j < n) {
 			printf("    map %s: entries from %u differ (libuebpf "
-			       "batch rc %d, %u entries)\n",
-			       p->name, pos, rc, n);
+			       "%s batch rc %d, %u entries)\n",
+			       p->name, pos, eng_name[e], rc, n);
 			if (j < n)
 				hexdiff("entry",
 					kmem + (size_t)(pos + j) * stride,
@@ -846,9 +905,11 @@ static void free_maps(struct ctx *c)
 	for (i = 0; i < c->nmaps; i++) {
 		ring_buffer__free(c->maps[i].krb);
 		free(c->maps[i].kdump.p);
-		free(c->maps[i].udump.p);
 		free(c->maps[i].krec.p);
-		free(c->maps[i].urec.p);
+		for (int e = 0; e < NENG; e++) {
+			free(c->maps[i].udump[e].p);
+			free(c->maps[i].urec[e].p);
+		}
 	}
 	free(c->maps);
 	c->maps = NULL;
@@ -928,8 +989,10 @@ static const char *act_name(uint32_t a)
 struct progrun {
 	const char *name;
 	int kfd;
-	struct uebpf_prog *up;
-	unsigned long packets, compared, mismatches, deferred, frags;
+	struct uebpf_prog *up[NENG];
+	unsigned long packets, deferred, frags;
+	unsigned long compared[NENG], mismatches[NENG];
+	bool stopped[NENG];
 	size_t *refused;  /* corpus indexes the kernel refused */
 	int *refused_err; /* and its errors */
 	size_t nrefused;
@@ -950,21 +1013,58 @@ static bool linear(const struct kd_pkt *p)
 	return p->len <= K_FRAME - K_HEADROOM - K_SHINFO;
 }
 
+/* One engine's run of a packet the kernel ran: verdict and output.
+ * Returns true when they differ. */
+static bool compare_run(const struct kres *kr, const struct ures *ur,
+			const char *what, const char *eng)
+{
+	const uint8_t *kd = kr->out, *ud;
+	size_t kmeta = kr->ctx_out.data, ulen, umeta;
+
+	if (ur->rc < 0 || ur->res.err) {
+		printf("    MISMATCH %s, engine %s: kernel %s, libuebpf run "
+		       "failed: %s\n",
+		       what, eng, act_name(kr->retval),
+		       strerror(-(ur->res.err ? ur->res.err : ur->rc)));
+		return true;
+	}
+	if (kr->retval != ur->res.retval) {
+		printf("    MISMATCH %s, engine %s: verdict kernel %u (%s), "
+		       "libuebpf %u (%s)\n",
+		       what, eng, kr->retval, act_name(kr->retval),
+		       ur->res.retval, act_name(ur->res.retval));
+		return true;
+	}
+	ud = ur->res.data_meta ? ur->res.data_meta : ur->res.data;
+	umeta = (const uint8_t *)ur->res.data - ud;
+	ulen = (const uint8_t *)ur->res.data_end - ud;
+	if (kmeta != umeta || kr->size_out != ulen || memcmp(kd, ud, ulen)) {
+		printf("    MISMATCH %s, engine %s: output (metadata %zu vs "
+		       "%zu bytes)\n",
+		       what, eng, kmeta, umeta);
+		hexdiff("data_out", kd, kr->size_out, ud, ulen);
+		return true;
+	}
+	return false;
+}
+
 static int run_prog(struct ctx *c, struct progrun *pr,
 		    const struct kd_corpus *corpus, struct kres *kr,
 		    struct ures *ur)
 {
 	size_t i;
+	int e;
 
 	pr->refused = calloc(corpus->n + 1, sizeof(size_t));
 	pr->refused_err = calloc(corpus->n + 1, sizeof(int));
 	for (i = 0; i < corpus->n; i++) {
 		const struct kd_pkt *p = &corpus->p[i];
-		const uint8_t *kd, *ud;
-		size_t kmeta, ulen, umeta;
-		bool bad = false;
+		unsigned int bad = 0, live = 0, mbad;
 		char what[128];
 
+		FOR_ENG(e) live |= pr->stopped[e] ? 0 : 1u << e;
+		if (!live)
+			break;
 		if (!linear(p)) {
 			pr->frags++;
 			continue;
@@ -980,49 +1080,36 @@ static int run_prog(struct ctx *c, struct progrun *pr,
 			pr->deferred++;
 			continue;
 		}
-		uebpf_run(pr->up, p, ur);
-		pr->compared++;
 		snprintf(what, sizeof(what), "packet #%zu %s (%u+%u bytes)", i,
 			 p->name, p->meta_len, p->len);
-		if (ur->rc < 0 || ur->res.err) {
-			printf("    MISMATCH %s: kernel %s, libuebpf run "
-			       "failed: "
-			       "%s\n",
-			       what, act_name(kr->retval),
-			       strerror(-(ur->res.err ? ur->res.err : ur->rc)));
-			bad = true;
-		} else if (kr->retval != ur->res.retval) {
-			printf("    MISMATCH %s: verdict kernel %u (%s), "
-			       "libuebpf %u (%s)\n",
-			       what, kr->retval, act_name(kr->retval),
-			       ur->res.retval, act_name(ur->res.retval));
-			bad = true;
+		/* Every engine runs it, even one that stopped comparing:
+		 * its maps then stay in step with the kernel's. */
+		FOR_ENG(e)
+		{
+			uebpf_run(pr->up[e], p, ur);
+			if (pr->stopped[e])
+				continue;
+			pr->compared[e]++;
+			if (compare_run(kr, ur, what, eng_name[e]))
+				bad |= 1u << e;
 		}
-		kmeta = kr->ctx_out.data;
-		kd = kr->out;
-		ud = ur->res.data_meta ? ur->res.data_meta : ur->res.data;
-		umeta = (const uint8_t *)ur->res.data - ud;
-		ulen = (const uint8_t *)ur->res.data_end - ud;
-		if (!bad && (kmeta != umeta || kr->size_out != ulen ||
-			     memcmp(kd, ud, ulen))) {
-			printf("    MISMATCH %s: output (metadata %zu vs %zu "
-			       "bytes)\n",
-			       what, kmeta, umeta);
-			hexdiff("data_out", kd, kr->size_out, ud, ulen);
-			bad = true;
-		}
-		if (compare_maps(c, what))
-			bad = true;
-		if (bad) {
-			pr->mismatches++;
-			if (!keep_going && pr->mismatches >= 3) {
-				printf("    (stopping this program after 3 "
-				       "mismatches; --keep-going for all)\n");
-				break;
+		mbad = compare_maps(c, what, live);
+		bad = (bad | mbad) & live;
+		FOR_ENG(e)
+		{
+			if (!(bad & 1u << e))
+				continue;
+			pr->mismatches[e]++;
+			if (!keep_going && pr->mismatches[e] >= 3) {
+				printf("    (engine %s: stopping this program "
+				       "after 3 mismatches; --keep-going for "
+				       "all)\n",
+				       eng_name[e]);
+				pr->stopped[e] = true;
 			}
-		} else if (verbose > 1) {
-			printf("    ok %s: %s\n", what, act_name(kr->retval));
 		}
+		if (!bad && verbose > 1)
+			printf("    ok %s: %s\n", what, act_name(kr->retval));
 	}
 	return 0;
 }
@@ -1032,7 +1119,7 @@ static int run_prog(struct ctx *c, struct progrun *pr,
  * ETH_HLEN) or run safely: a verdict, no error, the bounds inside the
  * frame. */
 static int run_refused(struct progrun *pr, const struct kd_corpus *corpus,
-		       struct ures *ur)
+		       struct ures *ur, int eng)
 {
 	size_t i;
 	int bad = 0;
@@ -1041,28 +1128,31 @@ static int run_refused(struct progrun *pr, const struct kd_corpus *corpus,
 		const struct kd_pkt *p = &corpus->p[pr->refused[i]];
 		const uint8_t *d, *e;
 
-		uebpf_run(pr->up, p, ur);
+		etot[eng].refused_runs++;
+		uebpf_run(pr->up[eng], p, ur);
 		d = ur->res.data;
 		e = ur->res.data_end;
 		if (ur->rc == pr->refused_err[i]) {
 			if (verbose)
-				printf("    %s: both refuse it (%s)\n", p->name,
-				       strerror(-ur->rc));
+				printf("    %s: both refuse it (%s, engine "
+				       "%s)\n",
+				       p->name, strerror(-ur->rc),
+				       eng_name[eng]);
 			continue;
 		}
 		if (ur->rc < 0 || ur->res.err ||
 		    ur->res.action > XDP_REDIRECT || d < ur->frame || e < d ||
 		    e > ur->frame + u_frame_sz) {
-			printf("    UNSAFE %s (kernel refuses it): rc %d err "
-			       "%d "
-			       "action %u\n",
-			       p->name, ur->rc, ur->res.err, ur->res.action);
+			printf("    UNSAFE %s (kernel refuses it), engine %s: "
+			       "rc %d err %d action %u\n",
+			       p->name, eng_name[eng], ur->rc, ur->res.err,
+			       ur->res.action);
 			bad++;
 		} else if (verbose) {
-			printf("    %s: kernel refuses it (%s), libuebpf runs "
-			       "it safely: %s\n",
+			printf("    %s: kernel refuses it (%s), libuebpf (%s) "
+			       "runs it safely: %s\n",
 			       p->name, strerror(-pr->refused_err[i]),
-			       act_name(ur->res.action));
+			       eng_name[eng], act_name(ur->res.action));
 		}
 	}
 	return bad;
@@ -1084,8 +1174,7 @@ static void run_setup(struct ctx *c, const char *prog)
 
 	for (i = 0; i < NELEM(setups); i++) {
 		struct kd_side ks = {c->kobj, kside_update};
-		struct kd_side us = {c->uobj, uside_update};
-		int krc, urc;
+		int krc, urc, e;
 
 		if (strcmp(setups[i].object, c->objname) || !setups[i].setup)
 			continue;
@@ -1093,67 +1182,104 @@ static void run_setup(struct ctx *c, const char *prog)
 				   : prog != NULL)
 			continue;
 		krc = setups[i].setup(&ks);
-		urc = setups[i].setup(&us);
-		if (krc || urc) {
-			printf("    setup: kernel %d, libuebpf %d%s\n", krc,
-			       urc, krc == urc ? "" : " (MISMATCH)");
-			if (krc != urc)
-				tot.failures++;
+		FOR_ENG(e)
+		{
+			struct kd_side us = {c->uobj[e], uside_update};
+
+			urc = setups[i].setup(&us);
+			if (krc || urc) {
+				printf("    setup: kernel %d, libuebpf (%s) "
+				       "%d%s\n",
+				       krc, eng_name[e], urc,
+				       krc == urc ? "" : " (MISMATCH)");
+				if (krc != urc) {
+					tot.failures++;
+					etot[e].failures++;
+				}
+			}
 		}
 	}
+}
+
+/* The first engine --engine turned on: its object stands for libuebpf
+ * where the engines agree (open, load). */
+static int first_eng(void)
+{
+	int e;
+
+	FOR_ENG(e) return e;
+	return 0;
 }
 
 static void run_object(const char *path, const struct kd_corpus *base)
 {
 	/* Big enough for a level-1 log of any test program: a full log
 	 * fails the load with -ENOSPC, as in the kernel. */
-	static char ubuf[8 << 20];
+	static char ubufs[NENG][8 << 20];
 	char objname[128];
 	struct kd_corpus corpus = *base, extra = {0};
 	struct ctx c = {.objname = obj_base(path, objname, sizeof(objname))};
 	UEBPF_OPTS(uebpf_runtime_opts, ropts, .log_fn = ulog_fn,
 		   .log_level = UEBPF_LOG_WARN);
-	UEBPF_OPTS(uebpf_object_open_opts, uopts, .log_buf = ubuf,
-		   .log_size = sizeof(ubuf), .log_level = 1);
 	LIBBPF_OPTS(bpf_object_open_opts, kopts, .pin_root_path = pin_root);
 	struct bpf_program *kp;
 	struct uebpf_object_prog *op;
 	struct progrun prs[64];
 	size_t nprs = 0, i;
-	int krc, urc, nxdp = 0;
+	int krc, urc = 0, urcs[NENG] = {0}, nxdp = 0, e, f = first_eng();
+	bool uopen = true, uany = false, uload_split = false;
 	struct kres *kr = malloc(sizeof(*kr));
 	struct ures *ur = aligned_alloc(64, sizeof(*ur));
 	bool need_unsupported = false;
+	char *ubuf = ubufs[f];
 
 	memset(prs, 0, sizeof(prs));
-	ubuf[0] = 0;
 	ulog_len = klog_len = 0;
 	ulog[0] = klog[0] = 0;
 	tot.objects++;
 	cur_object = objname;
 	ropts.nr_cpus = (unsigned int)ncpus;
-	c.rt = uebpf_runtime_new(&ropts);
-	if (!c.rt || uebpf_worker_bind(c.rt, 0)) {
-		printf("%s: uebpf_runtime_new: %s\n", objname, strerror(errno));
+	FOR_ENG(e)
+	{
+		UEBPF_OPTS(uebpf_object_open_opts, uopts, .log_buf = ubufs[e],
+			   .log_size = sizeof(ubufs[e]), .log_level = 1,
+			   .engine = eng_id[e]);
+
+		ubufs[e][0] = 0;
+		c.rt[e] = uebpf_runtime_new(&ropts);
+		if (!c.rt[e] || uebpf_worker_bind(c.rt[e], 0)) {
+			printf("%s: uebpf_runtime_new: %s\n", objname,
+			       strerror(errno));
+			tot.failures++;
+			goto out;
+		}
+		c.uobj[e] = uebpf_object_open_file(c.rt[e], path, &uopts);
+		uopen &= c.uobj[e] != NULL;
+		uany |= c.uobj[e] != NULL;
+	}
+	if (uopen != uany) {
+		printf("%s: MISMATCH: open differs between the engines:", objname);
+		FOR_ENG(e) printf(" %s %s", eng_name[e],
+				  c.uobj[e] ? "ok" : "refused");
+		printf(" (%s)\n", last_line(ulog));
 		tot.failures++;
 		goto out;
 	}
 	c.kobj = bpf_object__open_file(path, &kopts);
-	c.uobj = uebpf_object_open_file(c.rt, path, &uopts);
-	if (!c.kobj || !c.uobj) {
-		if (!c.kobj && !c.uobj) {
+	if (!c.kobj || !uopen) {
+		if (!c.kobj && !uopen) {
 			printf("%s: both refuse to open it (agree)\n", objname);
 		} else if (loader_differs_why(objname)) {
 			printf("%s: SKIPPED: loaders differ by design (%s): "
 			       "open: kernel %s, libuebpf %s\n",
 			       objname, loader_differs_why(objname),
 			       c.kobj ? "ok" : last_line(klog),
-			       c.uobj ? "ok" : last_line(ulog));
+			       uopen ? "ok" : last_line(ulog));
 			tot.objects_skipped++;
 		} else {
 			printf("%s: MISMATCH: open: kernel %s, libuebpf %s\n",
 			       objname, c.kobj ? "ok" : last_line(klog),
-			       c.uobj ? "ok" : last_line(ulog));
+			       uopen ? "ok" : last_line(ulog));
 			tot.failures++;
 		}
 		goto out;
@@ -1168,8 +1294,9 @@ static void run_object(const char *path, const struct kd_corpus *base)
 			bpf_program__set_autoload(kp, false);
 		nxdp += x && bpf_program__autoload(kp);
 	}
-	for (op = uebpf_object_next_prog(c.uobj, NULL); op;
-	     op = uebpf_object_next_prog(c.uobj, op)) {
+	FOR_ENG(e)
+	for (op = uebpf_object_next_prog(c.uobj[e], NULL); op;
+	     op = uebpf_object_next_prog(c.uobj[e], op)) {
 		struct bpf_program *k = bpf_object__find_program_by_name(
 			c.kobj, uebpf_object_prog_name(op));
 
@@ -1193,7 +1320,27 @@ static void run_object(const char *path, const struct kd_corpus *base)
 							   BPF_F_MMAPABLE);
 	}
 	krc = bpf_object__load(c.kobj);
-	urc = uebpf_object_load(c.uobj);
+	FOR_ENG(e)
+	{
+		urcs[e] = uebpf_object_load(c.uobj[e]);
+		uload_split |= !urcs[e] != !urcs[f];
+		if (urcs[e] && !urc) {
+			urc = urcs[e];
+			ubuf = ubufs[e];
+		}
+	}
+	if (uload_split) {
+		/* One engine loads what another refuses: the JIT must take
+		 * every program the interpreter takes (or say why). */
+		printf("%s: MISMATCH: load differs between the engines:",
+		       objname);
+		FOR_ENG(e) printf(" %s %s", eng_name[e],
+				  urcs[e] ? uerr(urcs[e], ubufs[e]) : "ok");
+		printf("\n");
+		tot.failures++;
+		FOR_ENG(e) etot[e].failures += urcs[e] != 0;
+		goto out;
+	}
 	for (i = 0; i < NELEM(expect_unsupported); i++) {
 		if (!expect_unsupported[i].object ||
 		    strcmp(expect_unsupported[i].object, objname))
@@ -1268,36 +1415,64 @@ static void run_object(const char *path, const struct kd_corpus *base)
 			corpus = extra;
 		}
 	run_setup(&c, NULL);
-	if (compare_maps(&c, "setup"))
+	if (compare_maps(&c, "setup", ~0u))
 		tot.failures++;
 	bpf_object__for_each_program(kp, c.kobj)
 	{
 		struct progrun *pr;
+		bool loaded = true;
 
 		if (!bpf_program__autoload(kp) || nprs == NELEM(prs))
 			continue;
 		pr = &prs[nprs++];
 		pr->name = bpf_program__name(kp);
 		pr->kfd = bpf_program__fd(kp);
-		op = uebpf_object_find_prog(c.uobj, pr->name);
-		pr->up = op ? uebpf_object_prog_handle(op) : NULL;
 		tot.progs++;
-		if (!pr->up) {
-			printf("%s/%s: MISMATCH: libuebpf did not load it\n",
-			       objname, pr->name);
+		FOR_ENG(e)
+		{
+			op = uebpf_object_find_prog(c.uobj[e], pr->name);
+			pr->up[e] = op ? uebpf_object_prog_handle(op) : NULL;
+			etot[e].progs++;
+			if (!pr->up[e]) {
+				printf("%s/%s: MISMATCH: libuebpf (%s) did "
+				       "not load it\n",
+				       objname, pr->name, eng_name[e]);
+				loaded = false;
+			} else if (uebpf_prog_engine(pr->up[e]) != eng_id[e]) {
+				printf("%s/%s: engine %s asked, the program "
+				       "runs on engine %d\n",
+				       objname, pr->name, eng_name[e],
+				       (int)uebpf_prog_engine(pr->up[e]));
+				loaded = false;
+			}
+			if (!loaded)
+				etot[e].failures++;
+		}
+		if (!loaded) {
 			tot.failures++;
+			pr->up[0] = pr->up[1] = NULL;
 			continue;
 		}
 		run_setup(&c, pr->name);
 		run_prog(&c, pr, &corpus, kr, ur);
-		printf("%s/%s: %lu packets, %lu compared, %lu mismatches "
-		       "(%lu refused by the kernel, %lu past the linear "
-		       "area)\n",
-		       objname, pr->name, pr->packets, pr->compared,
-		       pr->mismatches, pr->deferred, pr->frags);
+		printf("%s/%s: %lu packets (%lu refused by the kernel, %lu "
+		       "past the linear area)",
+		       objname, pr->name, pr->packets, pr->deferred, pr->frags);
+		FOR_ENG(e)
+		{
+			printf("; %s: %lu compared, %lu mismatches",
+			       eng_name[e], pr->compared[e],
+			       pr->mismatches[e]);
+			if (eng_id[e] == UEBPF_ENGINE_JIT)
+				printf(", %zu bytes of code",
+				       uebpf_prog_jited_len(pr->up[e]));
+			tot.compared += pr->compared[e];
+			tot.mismatches += pr->mismatches[e];
+			etot[e].compared += pr->compared[e];
+			etot[e].mismatches += pr->mismatches[e];
+		}
+		printf("\n");
 		tot.packets += pr->packets;
-		tot.compared += pr->compared;
-		tot.mismatches += pr->mismatches;
 		tot.deferred += pr->deferred;
 		tot.frags += pr->frags;
 	}
@@ -1307,15 +1482,21 @@ static void run_object(const char *path, const struct kd_corpus *base)
 			       "after every packet, all at the end\n",
 			       objname, c.maps[i].name, c.maps[i].k.max,
 			       BIG_WINDOW);
-			if (compare_big_array(&c.maps[i]))
+			FOR_ENG(e)
+			if (compare_big_array(&c.maps[i], e)) {
 				tot.failures++;
+				etot[e].failures++;
+			}
 		}
 	/* Now the packets the kernel refused, on libuebpf alone. */
 	for (i = 0; i < nprs; i++) {
-		if (!prs[i].up)
+		if (!prs[i].up[f])
 			continue;
-		if (run_refused(&prs[i], &corpus, ur))
+		FOR_ENG(e)
+		if (run_refused(&prs[i], &corpus, ur, e)) {
 			tot.failures++;
+			etot[e].failures++;
+		}
 	}
 out:
 	for (i = 0; i < nprs; i++) {
@@ -1327,8 +1508,10 @@ out:
 		bpf_object__unpin_maps(c.kobj, NULL);
 		bpf_object__close(c.kobj);
 	}
-	uebpf_object_close(c.uobj);
-	uebpf_runtime_free(c.rt);
+	for (e = 0; e < NENG; e++) {
+		uebpf_object_close(c.uobj[e]);
+		uebpf_runtime_free(c.rt[e]);
+	}
 	if (extra.n)
 		kd_corpus_free(&extra);
 	free(kr);
@@ -1398,6 +1581,54 @@ static int kernel_geometry(void)
 	return 0;
 }
 
+/* Does libuebpf compile programs here?  Without a JIT (a build for
+ * another machine), the JIT engine is skipped, saying why; 77 when it was
+ * the only engine asked for. */
+static int jit_probe(void)
+{
+	static const struct bpf_insn pass[] = {
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = XDP_PASS},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	char log[512] = "";
+	UEBPF_OPTS(uebpf_runtime_opts, ro, .log_quiet = true);
+	UEBPF_OPTS(uebpf_prog_load_opts, lo, .name = "kd_jit_probe",
+		   .engine = UEBPF_ENGINE_JIT, .log_buf = log,
+		   .log_size = sizeof(log), .log_level = 1);
+	struct uebpf_runtime *rt;
+	struct uebpf_prog *prog;
+	int err;
+
+	if (!eng_on[1])
+		return 0;
+	rt = uebpf_runtime_new(&ro);
+	if (!rt) {
+		printf("uebpf_runtime_new: %s\n", strerror(errno));
+		return 1;
+	}
+	prog = uebpf_prog_load(rt, BPF_PROG_TYPE_XDP, pass, 2, &lo);
+	err = prog ? 0 : errno;
+	if (prog && uebpf_prog_engine(prog) != UEBPF_ENGINE_JIT) {
+		printf("engine jit: a program loaded with UEBPF_ENGINE_JIT "
+		       "runs on engine %d\n",
+		       (int)uebpf_prog_engine(prog));
+		err = -1;
+	}
+	uebpf_prog_free(prog);
+	uebpf_runtime_free(rt);
+	if (!err)
+		return 0;
+	if (err != EOPNOTSUPP) {
+		printf("engine jit: probe load failed: %s: %s\n",
+		       strerror(err), last_line(log));
+		return 1;
+	}
+	eng_on[1] = false;
+	eng_skip[1] = "SKIPPED: this build of libuebpf has no JIT";
+	printf("SKIP: engine jit: %s\n", last_line(log));
+	return eng_on[0] ? 0 : 77;
+}
+
 static int pin_cpu0(void)
 {
 	cpu_set_t set;
@@ -1423,10 +1654,17 @@ int main(int argc, char **argv)
 			keep_going = 1;
 		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
 			seed = (unsigned int)strtoul(argv[++i], NULL, 0);
-		else {
+		else if (!strcmp(argv[i], "--engine") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "interp") ||
+			  !strcmp(argv[i + 1], "jit") ||
+			  !strcmp(argv[i + 1], "both"))) {
+			i++;
+			eng_on[0] = strcmp(argv[i], "jit") != 0;
+			eng_on[1] = strcmp(argv[i], "interp") != 0;
+		} else {
 			fprintf(stderr,
-				"usage: %s [-v] [--seed N] "
-				"[--keep-going] object.o...\n",
+				"usage: %s [-v] [--seed N] [--keep-going] "
+				"[--engine interp|jit|both] object.o...\n",
 				argv[0]);
 			return 2;
 		}
@@ -1451,6 +1689,9 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
+	rc = jit_probe();
+	if (rc)
+		return rc;
 	rc = pin_cpu0();
 	if (rc) {
 		printf("sched_setaffinity(cpu 0): %s\n", strerror(-rc));
@@ -1523,6 +1764,22 @@ int main(int argc, char **argv)
 	       tot.map_dumps, tot.ring_bytes, tot.stale, tot.failures,
 	       (double)(t1.tv_sec - t0.tv_sec) +
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	for (int e = 0; e < NENG; e++) {
+		if (!eng_on[e]) {
+			printf("kdiff engine %s: %s\n", eng_name[e],
+			       eng_skip[e] ? eng_skip[e]
+					   : "not run (--engine)");
+			continue;
+		}
+		printf("kdiff engine %s: %u XDP programs, %lu packets "
+		       "compared with the kernel, %lu mismatches, %lu map "
+		       "comparisons, %lu ring buffer bytes compared, %lu runs "
+		       "of packets the kernel refused, %u failures\n",
+		       eng_name[e], etot[e].progs, etot[e].compared,
+		       etot[e].mismatches, etot[e].map_dumps,
+		       etot[e].ring_bytes, etot[e].refused_runs,
+		       etot[e].failures);
+	}
 	if (!nobj)
 		return 2;
 	return tot.mismatches || tot.stale || tot.failures ? 1 : 0;

@@ -105,7 +105,12 @@ has "-j version" '"version":"[0-9.]+"'
 expect_ok "--help" $U --help
 grep -q "prog run OBJ" "$T/err" && ok || bad "--help: no usage"
 expect_ok "--interp" $U --interp version
-expect_err "--jit" "no JIT yet.*--interp" $U --jit version
+has "version features" "^features: interpreter(, jit)?$"
+has "version engine" "^default engine: (interp|jit)$"
+expect_err "--interp --jit" "--interp and --jit exclude each other" $U --interp --jit prog show $P/xdp_pass.o
+[ $rc = 255 ] && ok || bad "--interp --jit: status $rc, expected 255"
+expect_err "--jit --interp" "--interp and --jit exclude each other" $U --jit --interp version
+expect_ok "--jit --jit" $U --jit --jit version
 expect_err "unknown option" "unrecognized option '--frobnicate'" $U --frobnicate prog show x
 expect_err "no command" "missing command" $U
 expect_err "unknown command" "unknown top-level command 'porg' \(did you mean 'prog'\?\)" $U porg show
@@ -128,7 +133,7 @@ grep -q "invalid access to packet" "$T/err" && ok || bad "load failure: no verif
 # ---- prog show ----------------------------------------------------------------
 expect_ok "prog show" $U prog show $P/xdp_pass.o
 has "prog show" "^[0-9]+: xdp  name xdp_pass  section xdp  gpl$"
-has "prog show" "xlated 16B  insns 2  verified  not jited"
+has "prog show" "xlated 16B  (not jited|jited [1-9][0-9]*B)  insns 2  verified  engine (interp|jit)$"
 expect_ok "prog show maps" $U prog show $P/tool_maps.o name count
 has "prog show maps" "map_ids [0-9]+,[0-9]+,[0-9]+$"
 expect_ok "prog show all" $U prog show $P/tool_rewrite.o
@@ -190,6 +195,111 @@ expect_ok "run ctx" $U prog run $P/tool_rewrite.o name ctx_info data_in "$pktm" 
 	bad "run ctx: data_out $(od -An -tx1 "$T/o.bin")"
 [ "$(od -An -tx1 "$T/ctxo.bin" | tr -d ' \n')" = "08000000$(printf %02x $(stat -c %s "$pktm"))00000000000000010000000000000000000000" ] && ok ||
 	bad "run ctx: ctx_out $(od -An -tx1 "$T/ctxo.bin")"
+
+# ---- engines: --interp / --jit -------------------------------------------------------
+# The JIT is there when `uebpf -j version` says so; without it every --jit
+# load fails with the library's reason.
+run $U -j version
+if grep -q '"jit":true' "$T/out"; then jit=1; else jit=; fi
+dflt=$($U version | sed -n 's/^default engine: //p')
+[ "$dflt" = "$( [ -n "$jit" ] && echo jit || echo interp)" ] && ok || bad "default engine '$dflt' with jit='$jit'"
+run env UEBPF_ENGINE=interp $U version
+has "UEBPF_ENGINE=interp" "^default engine: interp$"
+expect_ok "show --interp" $U --interp prog show $P/xdp_pass.o
+has "show --interp" "^	xlated 16B  not jited  insns 2  verified  engine interp$"
+expect_json "show --interp -j" $U --interp -j prog show $P/xdp_pass.o
+has "show --interp -j" '"bytes_xlated":16,"jited":false,"engine":"interp",'
+grep -q bytes_jited "$T/out" && bad "show --interp -j: bytes_jited without a JIT: $(cat "$T/out")" || ok
+run $U prog show $P/xdp_pass.o
+has "show default engine" "engine $dflt$"
+run env UEBPF_ENGINE=interp $U prog show $P/xdp_pass.o
+has "show UEBPF_ENGINE=interp" "engine interp$"
+if [ -n "$jit" ]; then
+	expect_ok "show --jit" $U --jit prog show $P/xdp_pass.o
+	has "show --jit" "^	xlated 16B  jited [1-9][0-9]*B  insns 2  verified  engine jit$"
+	expect_json "show --jit -j" $U --jit -j prog show $P/xdp_pass.o
+	has "show --jit -j" '"bytes_xlated":16,"jited":true,"bytes_jited":[1-9][0-9]*,"engine":"jit",'
+	# The same size in both forms.
+	pj=$($U --jit prog show $P/xdp_pass.o | grep -oE 'jited [0-9]+B' | grep -oE '[0-9]+')
+	jj=$($U --jit -j prog show $P/xdp_pass.o | grep -oE '"bytes_jited":[0-9]+' | cut -d: -f2)
+	[ -n "$pj" ] && [ "$pj" = "$jj" ] && ok || bad "jited size: plain '$pj', JSON '$jj'"
+	expect_ok "show --jit all" $U --jit prog show $P/tool_rewrite.o
+	[ "$(grep -c 'engine jit' "$T/out")" = 3 ] && ok || bad "show --jit all: $(cat "$T/out")"
+else
+	# The library's message, the load error, bpftool's status.
+	expect_err "--jit without a JIT" "this build of libuebpf has no JIT" $U --jit prog show $P/xdp_pass.o
+	has_err() { grep -qE -- "$2" "$T/err" && ok || bad "$1: no '$2' in: $(head -c 600 "$T/err")"; }
+	has_err "--jit without a JIT" "failed to load object file .*xdp_pass.o: Operation not supported"
+	[ $rc = 255 ] && ok || bad "--jit without a JIT: status $rc, expected 255"
+	why=$(grep -m1 "no JIT" "$T/err")
+	expect_err "--jit run without a JIT" "this build of libuebpf has no JIT" $U --jit prog run $P/xdp_pass.o data_in "$pkt"
+	run $U --jit -j prog show $P/xdp_pass.o
+	if [ $rc = 255 ] && json_valid && grep -q '"error":"failed to load object file' "$T/out"; then ok; else bad "--jit -j without a JIT: status $rc: $(head -c 400 "$T/out")"; fi
+	skip "prog show/run --jit: $why"
+fi
+# prog run: every engine gives the same data_out, retval and ctx_out.
+engine_runs() {
+	local name=$1 ref= e
+	shift
+	for e in --interp ${jit:+--jit}; do
+		rm -f "$T/e.out" "$T/e.ctx"
+		$U $e prog run "$@" data_out "$T/e.out" >"$T/e.txt" 2>&1
+		rv=$(grep -oE '^Return value: [0-9]+' "$T/e.txt")
+		if [ -z "$rv" ]; then
+			bad "$name $e: $(head -c 400 "$T/e.txt")"
+			return
+		fi
+		got="$rv $(od -An -tx1 -v "$T/e.out" | tr -d ' \n') $( [ -e "$T/e.ctx" ] && od -An -tx1 -v "$T/e.ctx" | tr -d ' \n')"
+		if [ -z "$ref" ]; then
+			ref=$got
+		elif [ "$got" = "$ref" ]; then
+			ok
+		else
+			bad "$name: --interp / $e differ: '$ref' / '$got'"
+		fi
+	done
+	[ -n "$jit" ] || ok
+}
+engine_runs "engines xdp_pass" $P/xdp_pass.o data_in "$pkt"
+engine_runs "engines rewrite" $P/tool_rewrite.o name rewrite data_in "$pkt" repeat 7
+engine_runs "engines ctx_info" $P/tool_rewrite.o name ctx_info data_in "$pktm" ctx_in "$ctx" ctx_out "$T/e.ctx"
+engine_runs "engines classify" $P/tool_rewrite.o name classify data_in "$pkt"
+engine_runs "engines count" $P/tool_maps.o name count data_in "$pkt" repeat 3
+engine_runs "engines adjust_head" $P/xdp_adjust.o name adjust_head data_in "$pkt"
+engine_runs "engines adjust_meta" $P/xdp_adjust.o name adjust_meta data_in "$pkt"
+engine_runs "engines adjust_tail" $P/xdp_adjust.o name adjust_tail data_in "$pkt"
+engine_runs "engines bytes" $P/xdp_bytes.o name bytes data_in "$pkt"
+engine_runs "engines ttl_csum" $P/xdp_bytes.o name ttl_csum data_in "$pkt"
+engine_runs "engines parse_drop" $P/xdp_parse_drop.o data_in "$pkt"
+engine_runs "engines tail_call" $P/tail_call.o name tc_a data_in "$pkt"
+engine_runs "engines subprogs" $P/subprogs.o name prog_cb data_in "$pkt"
+[ -n "$jit" ] || skip "prog run --interp / --jit: this build of libuebpf has no JIT (--interp ran alone)"
+# A batch: the engine holds for every object it loads.
+printf 'prog show %s\nprog show %s name count\n' $P/xdp_pass.o $P/tool_maps.o >"$T/eb.txt"
+expect_ok "batch --interp" $U --interp batch file "$T/eb.txt"
+[ "$(grep -c 'engine interp$\|engine interp ' "$T/out")" = 2 ] && ok || bad "batch --interp: $(cat "$T/out")"
+
+# The conformance plugin's engines (status 1 and the library's message on
+# a refusal, as the plugin protocol has it).
+PL=$B/uebpf-conformance-plugin
+ret7='b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00'
+run sh -c "echo '$ret7' | $PL --interpret"
+[ $rc = 0 ] && [ "$(cat "$T/out")" = 7 ] && ok || bad "plugin --interpret: status $rc: $(cat "$T/out" "$T/err")"
+run sh -c "echo '$ret7' | $PL --jit --insn-budget 1000"
+[ $rc = 1 ] && grep -qE "only the interpreter counts instructions|has no JIT" "$T/err" && ok ||
+	bad "plugin --jit --insn-budget: status $rc: $(cat "$T/out" "$T/err")"
+run sh -c "echo '$ret7' | $PL --insn-budget 1000 --jit"
+[ $rc = 1 ] && grep -qE "only the interpreter counts instructions|has no JIT" "$T/err" && ok ||
+	bad "plugin --insn-budget --jit: status $rc: $(cat "$T/out" "$T/err")"
+run sh -c "echo '$ret7' | $PL --jit"
+if [ -n "$jit" ]; then
+	[ $rc = 0 ] && [ "$(cat "$T/out")" = 7 ] && ok || bad "plugin --jit: status $rc: $(cat "$T/out" "$T/err")"
+	run sh -c "echo '$ret7' | $PL --jit --insn-budget 1000"
+	grep -q "only the interpreter counts instructions" "$T/err" && ok || bad "plugin --jit --insn-budget: $(cat "$T/err")"
+else
+	[ $rc = 1 ] && grep -q "this build of libuebpf has no JIT" "$T/err" && ok ||
+		bad "plugin --jit without a JIT: status $rc: $(cat "$T/out" "$T/err")"
+fi
 
 # ---- maps -------------------------------------------------------------------------
 M=$P/tool_maps.o
@@ -283,6 +393,11 @@ has "pcap" "^wrote [0-9]+ packets \(XDP_PASS, XDP_TX\) to $T/out.pcap$"
 has "pcap" "ns per packet, [0-9]+ packets/s"
 if "$GEN" dump "$T/out.pcap" >"$T/got.txt" && "$GEN" dump "$T/exp.pcap" >"$T/want.txt" &&
 	cmp -s "$T/got.txt" "$T/want.txt"; then ok; else bad "pcap: OUT.pcap differs from the model: $(diff "$T/got.txt" "$T/want.txt" | head -5)"; fi
+# The same packets out of each engine.
+for e in --interp ${jit:+--jit}; do
+	expect_ok "pcap $e" $U $e pcap $R name classify "$T/in.pcap" "$T/out$e.pcap"
+	if "$GEN" dump "$T/out$e.pcap" >"$T/got$e.txt" && cmp -s "$T/got$e.txt" "$T/want.txt"; then ok; else bad "pcap $e: OUT.pcap differs from the model: $(diff "$T/got$e.txt" "$T/want.txt" | head -5)"; fi
+done
 want=$(($(grep -c . "$T/want.txt") - 1))
 if command -v tcpdump >/dev/null; then
 	n=$(tcpdump -r "$T/out.pcap" 2>/dev/null | wc -l)
