@@ -1879,15 +1879,101 @@ TEST(test_engine_env)
 	}
 }
 
+/* callx (raw programs only): the helper whose id a register holds, as the
+ * interpreter calls it, refusing what it refuses. */
+TEST(test_callx)
+{
+	UNUSED;
+	NEED_JIT();
+	{
+		const struct bpf_insn p[] = {
+			MOV64_IMM(6, BPF_FUNC_get_smp_processor_id),
+			CALLX(6),
+			ALU64_IMM(BPF_ADD, 0, 100),
+			EXIT(),
+		};
+		fault_case("callx bpf_get_smp_processor_id", p, ARRAY_LEN(p),
+			   16, 0);
+	}
+	{
+		const struct bpf_insn p[] = {
+			MOV64_IMM(6, 9999),
+			CALLX(6),
+			MOV64_IMM(0, 1),
+			EXIT(),
+		};
+		const struct bpf_insn q[] = {
+			MOV64_IMM(6, 0),
+			CALLX(6),
+			MOV64_IMM(0, 1),
+			EXIT(),
+		};
+		fault_case("callx to an unknown helper id", p, ARRAY_LEN(p), 16,
+			   -EINVAL);
+		fault_case("callx to helper id 0", q, ARRAY_LEN(q), 16,
+			   -EINVAL);
+	}
+}
+
+/* bpf_loop through callx: the interpreter runs it (the callback given as
+ * an instruction index: BPF_PSEUDO_FUNC would make the JIT decline the
+ * whole program). */
+TEST(test_callx_loop)
+{
+	UNUSED;
+	NEED_JIT();
+	{
+		/* bpf_loop through callx: the callback as an instruction
+		 * index (no BPF_PSEUDO_FUNC, which the JIT declines) */
+		const struct bpf_insn p[] = {
+			MOV64_IMM(1, 3),
+			MOV64_IMM(2, 8),
+			MOV64_IMM(3, 0),
+			MOV64_IMM(4, 0),
+			MOV64_IMM(6, BPF_FUNC_loop),
+			CALLX(6),
+			/* never taken: makes the callback reachable */
+			JMP_IMM(BPF_JEQ, 6, 0, 1),
+			EXIT(),
+			/* pc 8: the callback */
+			MOV64_IMM(0, 0),
+			EXIT(),
+		};
+		fault_case("bpf_loop through callx", p, ARRAY_LEN(p), 16, 0);
+	}
+}
+
+/* bpf_tail_call through callx: refused in a program no verifier proved
+ * safe, with the same error and message. */
+TEST(test_callx_tail_call)
+{
+	struct uebpf_map *jmp;
+
+	UNUSED;
+	NEED_JIT();
+	jmp = uebpf_map_create(rt, BPF_MAP_TYPE_PROG_ARRAY, "jmp", 4, 4, 2,
+			       NULL);
+	assert_non_null(jmp);
+	{
+		const struct bpf_insn p[] = {
+			LD_IMM64_RAW(2, BPF_PSEUDO_MAP_FD, uebpf_map_id(jmp),
+				     0),
+			MOV64_IMM(3, 1),
+			MOV64_IMM(6, BPF_FUNC_tail_call),
+			CALLX(6),
+			MOV64_IMM(0, 5),
+			EXIT(),
+		};
+		fault_case("bpf_tail_call through callx", p, ARRAY_LEN(p), 16,
+			   -EINVAL);
+	}
+	uebpf_map_put(jmp);
+}
+
 /* What the JIT does not compile in raw programs: an explicit JIT load
  * fails with EOPNOTSUPP, the default one runs in the interpreter. */
 TEST(test_declined_raw)
 {
-	const struct bpf_insn callx[] = {
-		MOV64_IMM(1, 5), MOV64_IMM(2, BPF_FUNC_get_prandom_u32),
-		CALLX(2),	 MOV64_IMM(0, 4),
-		EXIT(),
-	};
 	const struct bpf_insn loop[] = {
 		MOV64_IMM(1, 3),
 		LD_IMM64_RAW(2, BPF_PSEUDO_FUNC, 5, 0),
@@ -1904,7 +1990,6 @@ TEST(test_declined_raw)
 		size_t n;
 		const char *name;
 	} cases[] = {
-		{callx, ARRAY_LEN(callx), "callx"},
 		{loop, ARRAY_LEN(loop), "bpf_loop"},
 	};
 	size_t i;
@@ -2515,6 +2600,9 @@ int main(void)
 		T(test_options),
 		T(test_engine_env),
 		T(test_declined_raw),
+		T(test_callx),
+		T(test_callx_loop),
+		T(test_callx_tail_call),
 		T(test_alu_imm),
 		T(test_alu_reg_pairs),
 		T(test_div_mod_edges),
