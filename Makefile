@@ -76,7 +76,8 @@ TOOL_LDFLAGS := -L$(B) -Wl,-rpath,'$$ORIGIN' -Wl,-rpath,'$$ORIGIN/..'
 .PHONY: all check deps check-deps demo demo-lb bench bench-verify bench-xdp bench-jit fuzz install uninstall clean \
 	check-unit check-conformance check-verifier check-fuzz check-abi check-symbols \
 	check-man check-install check-sanitize check-stress check-tsan \
-	check-soundness soundness-kernel abi-baseline format check-tools check-kernel
+	check-soundness soundness-kernel abi-baseline format check-tools check-kernel \
+	check-jit
 
 all: $(SO) $(B)/libuebpf.so $(A) $(PC) $(PLUGIN) $(RUNNER) $(B)/examples/checksum \
 	$(PROG_OBJS) $(TOOL) $(B)/examples/xdp_lb $(B)/examples/xdp_lb_traffic
@@ -187,7 +188,7 @@ check-deps:
 
 CHECK_SUITES := check-symbols check-man check-abi check-install check-unit \
 	check-tools check-conformance check-verifier check-sanitize check-stress \
-	check-soundness check-kernel check-fuzz
+	check-soundness check-jit check-kernel check-fuzz
 
 # Every suite runs even when one fails; the last line counts them.
 check: check-deps
@@ -372,10 +373,31 @@ check-soundness: $(SOUND)
 soundness-kernel: $(SOUND)
 	$(SOUND) --kernel --seed 1 --count 5000
 
+# The JIT against the interpreter on random programs (tests/jit/jit_diff.c):
+# XDP programs of the verifier's generator in two runtimes (verdicts,
+# packets, maps after every packet) and raw straight-line programs
+# (registers, errors).  A fixed seed and a time-derived one (printed, for
+# --seed), each JIT_COUNT programs or JIT_SECONDS, whichever comes first;
+# fails on any difference and when nothing was compared.  Skips, saying
+# so, in a build without a JIT.
+JIT_DIFF := $(B)/tests/jit_diff
+JIT_COUNT ?= 20000
+JIT_SECONDS ?= 25
+JIT_FUZZ_SECONDS ?= 1800
+$(JIT_DIFF): tests/jit/jit_diff.c $(SOUND_SRCS) $(SOUND_HDRS) $(A) include/uebpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ilib -o $@ tests/jit/jit_diff.c $(SOUND_SRCS) \
+		$(A) $(LDLIBS_LIB)
+
+check-jit: $(JIT_DIFF)
+	$(JIT_DIFF) --seed 1 --count $(JIT_COUNT) --seconds $(JIT_SECONDS)
+	@seed=$$(date +%s); echo "time-derived seed: $$seed"; \
+	$(JIT_DIFF) --seed $$seed --count $(JIT_COUNT) --seconds $(JIT_SECONDS)
+
 # The fuzzers' full output goes to a log; the recipe shows its end and
 # fails with the fuzzer (a pipe into tail would hide a crash).  Each first
 # replays its seeds, including the inputs of past crashes.
-check-fuzz: $(FUZZ_BINS) $(PROG_OBJS)
+check-fuzz: $(FUZZ_BINS) $(PROG_OBJS) $(JIT_DIFF)
 	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/corpus_object
 	@echo "fuzz_prog, $(FUZZ_SECONDS) s"; \
 	$(B)/fuzz/fuzz_prog -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
@@ -401,6 +423,8 @@ fuzz: $(FUZZ_BINS) $(PROG_OBJS)
 	@mkdir -p $(B)/fuzz/corpus_verifier
 	$(B)/fuzz/fuzz_verifier -max_total_time=$(FUZZ_LONG_SECONDS) $(B)/fuzz/corpus_verifier \
 		tests/fuzz/seeds_verifier
+	@seed=$$(date +%s); echo "jit_diff, $(JIT_FUZZ_SECONDS) s, seed $$seed"; \
+	$(JIT_DIFF) --seed $$seed --count 1000000000 --seconds $(JIT_FUZZ_SECONDS)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h vm/*.h include/*.h)
 	@mkdir -p $(dir $@)
