@@ -258,27 +258,26 @@ struct uebpf_run_ctx {
 	void *xdp;
 	/* JIT runs (vm/jit_x86_64.c), set up by uebpf_jit_run(): the entry's
 	 * stack pointer, to leave from any depth when a run stops; tail calls
-	 * made; and, in checked runs, the frames in use (each 512 bytes at
-	 * jit_frames[i]). */
+	 * made; and, in checked runs, the BPF stack, as the interpreter's:
+	 * 512-byte frames below jit_stack_top, jit_depth of them in use. */
 	void *jit_sp;
 	uint32_t tail_calls;
 	uint32_t jit_depth;
 	uint64_t jit_callx; /* checked code: the helper id of a callx */
-	uintptr_t jit_frames[UEBPF_MAX_CALL_FRAMES];
+	uintptr_t jit_stack_top;
 };
 
-/* Checked JIT runs: bytes from a to the end of the frame in use holding
- * it, 0 when none does (interpreted runs have no such frames: their
- * stack is regions[0]). */
+/* Checked JIT runs: bytes from a to the top of the frames in use, 0 when
+ * a is not in them (interpreted runs have none here: their stack is
+ * regions[0]). */
 static inline uint64_t uebpf_jit_frame_room(const struct uebpf_run_ctx *ctx,
 					    uint64_t a)
 {
-	unsigned int i;
+	uint64_t lo = ctx->jit_stack_top -
+		      (uint64_t)ctx->jit_depth * UEBPF_STACK_SIZE;
 
-	for (i = 0; i < ctx->jit_depth && i < UEBPF_MAX_CALL_FRAMES; i++)
-		if (a >= ctx->jit_frames[i] &&
-		    a < ctx->jit_frames[i] + UEBPF_STACK_SIZE)
-			return ctx->jit_frames[i] + UEBPF_STACK_SIZE - a;
+	if (ctx->jit_depth && a >= lo && a < ctx->jit_stack_top)
+		return ctx->jit_stack_top - a;
 	return 0;
 }
 
@@ -333,6 +332,7 @@ struct uebpf_prog {
 	 * code tests every access, as run_checked; a program in debug mode
 	 * whose code was compiled unchecked runs in the interpreter. */
 	bool jit_wanted;
+	bool jit_explicit; /* UEBPF_ENGINE_JIT asked for */
 	bool jit_blinding;
 	bool jit_checked;
 	uint64_t (*jit_entry)(uint64_t r1, uint64_t r2,

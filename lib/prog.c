@@ -264,6 +264,7 @@ static int choose_engine(struct uebpf_prog *prog,
 			return -EINVAL;
 		}
 		prog->jit_wanted = true;
+		prog->jit_explicit = true;
 		return 0;
 	}
 	uebpf_vlog_printf(log, "engine %d is unknown: use UEBPF_ENGINE_DEFAULT, _INTERP or _JIT\n",

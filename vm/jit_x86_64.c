@@ -335,6 +335,39 @@ static void prologue(struct jit *j, bool main)
 
 	for (i = 0; i < ARRAY_SIZE(saved); i++)
 		push(j, saved[i]);
+	if (j->checked) {
+		/* Checked code: the BPF stack is the interpreter's, one
+		 * zeroed block of 8 frames below ctx->jit_stack_top, each
+		 * callee's 512 bytes below its caller's (the call site
+		 * checked the depth); the native frame only keeps rsp
+		 * aligned. */
+		alu_ri(j, true, 5, RSP, 8, false);
+		if (main) {
+			mov_rr(j, true, R12, RDX);
+			op_rm(j, true, 0x89, RSP, R12,
+			      offsetof(struct uebpf_run_ctx, jit_sp), false);
+			op_rm(j, true, 0x8b, RBP, R12,
+			      offsetof(struct uebpf_run_ctx, jit_stack_top),
+			      false);
+		} else {
+			op_rm(j, true, 0x8d, RBP, RBP, -UEBPF_STACK_SIZE,
+			      false);
+		}
+		/* add dword [r12 + jit_depth], 1 */
+		op_rm(j, false, 0x83, 0, R12,
+		      offsetof(struct uebpf_run_ctx, jit_depth), false);
+		e1(j, 1);
+		if (main) {
+			/* As the interpreter's checked runs: the registers
+			 * r1 and r2 do not set start at 0. */
+			static const int zero[] = { RAX, RDX, RCX, R8, RBX,
+						    R13, R14, R15 };
+
+			for (i = 0; i < ARRAY_SIZE(zero); i++)
+				op_rr(j, false, 0x31, zero[i], zero[i]);
+		}
+		return;
+	}
 	mov_rr(j, true, RBP, RSP);
 	alu_ri(j, true, 5, RSP, FRAME, false); /* sub rsp, FRAME */
 	if (main) {
@@ -343,43 +376,18 @@ static void prologue(struct jit *j, bool main)
 		op_rm(j, true, 0x89, RBP, R12,
 		      offsetof(struct uebpf_run_ctx, jit_sp), false);
 	}
-	if (!j->checked)
-		return;
-	/* Checked code: this frame joins the frames in use (the call site
-	 * checked the depth), zeroed as the interpreter's stack is. */
-	op_rm(j, false, 0x8b, R11, R12,
-	      offsetof(struct uebpf_run_ctx, jit_depth), false);
-	op_rm(j, true, 0x8d, R10, RBP, -512, false); /* lea r10, [rbp-512] */
-	/* mov [r12 + r11*8 + frames], r10 */
-	rex(j, true, R10, R11, R12, false);
-	e1(j, 0x89);
-	e1(j, 0x84 | ((R10 & 7) << 3));
-	e1(j, (3 << 6) | ((R11 & 7) << 3) | (R12 & 7));
-	e4(j, offsetof(struct uebpf_run_ctx, jit_frames));
-	/* add dword [r12 + jit_depth], 1 */
-	op_rm(j, false, 0x83, 0, R12, offsetof(struct uebpf_run_ctx, jit_depth),
-	      false);
-	e1(j, 1);
-	/* loop: mov qword [r10], 0; add r10, 8; cmp r10, rbp; jb loop */
-	{
-		size_t top = j->len;
+}
 
-		rex(j, true, 0, 0, R10, false);
-		e2(j, 0xc7, 0x00 | (R10 & 7));
-		e4(j, 0);
-		alu_ri(j, true, 0, R10, 8, false);
-		op_rr(j, true, 0x39, RBP, R10);
-		e2(j, 0x70 | CC_B, (uint8_t)((int64_t)top - (int64_t)(j->len + 2)));
-	}
-	if (main) {
-		/* As the interpreter's checked runs: the registers r1 and r2
-		 * do not set start at 0. */
-		static const int zero[] = { RAX, RDX, RCX, R8, RBX, R13, R14,
-					    R15 };
-
-		for (i = 0; i < ARRAY_SIZE(zero); i++)
-			op_rr(j, false, 0x31, zero[i], zero[i]);
-	}
+/* From the stack pointer the prologue left: pop what it pushed, return. */
+static void pops(struct jit *j)
+{
+	pop(j, R15);
+	pop(j, R14);
+	pop(j, R13);
+	pop(j, R12);
+	pop(j, RBX);
+	pop(j, RBP);
+	e1(j, 0xc3);
 }
 
 static void epilogue(struct jit *j)
@@ -388,15 +396,11 @@ static void epilogue(struct jit *j)
 		op_rm(j, false, 0x83, 5, R12,
 		      offsetof(struct uebpf_run_ctx, jit_depth), false);
 		e1(j, 1);
+		alu_ri(j, true, 0, RSP, 8, false);
+	} else {
+		mov_rr(j, true, RSP, RBP);
 	}
-	mov_rr(j, true, RSP, RBP);
-	pop(j, R15);
-	pop(j, R14);
-	pop(j, R13);
-	pop(j, R12);
-	pop(j, RBX);
-	pop(j, RBP);
-	e1(j, 0xc3);
+	pops(j);
 }
 
 /* ---- blinding ------------------------------------------------------------- */
@@ -1263,23 +1267,8 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 /* r10 = address, r11 = pc << 8 | atomic << 5 | write << 4 | size. */
 static int jit_check(struct uebpf_run_ctx *ctx, uint64_t a, uint32_t info)
 {
-	unsigned int n = info & 0xf, i;
-	bool write = info & 0x10, atomic = info & 0x20;
-	size_t pc = info >> 8;
-
-	for (i = 0; i < ctx->jit_depth && i < UEBPF_MAX_CALL_FRAMES; i++) {
-		uintptr_t lo = ctx->jit_frames[i];
-
-		if (a >= lo && a + n <= lo + UEBPF_STACK_SIZE && a + n > a) {
-			if (atomic && (a & (n - 1)))
-				return uebpf_interp_fault(ctx->prog, ctx, pc,
-							  -EFAULT,
-							  "misaligned atomic access on the stack");
-			return 0;
-		}
-	}
-	return uebpf_interp_check_access(ctx->prog, ctx, pc, a, n, write,
-					 atomic);
+	return uebpf_interp_check_access(ctx->prog, ctx, info >> 8, a,
+					 info & 0xf, info & 0x10, info & 0x20);
 }
 
 static void jit_e2big(struct uebpf_run_ctx *ctx, uint32_t pc)
@@ -1319,13 +1308,8 @@ static void emit_stubs(struct jit *j)
 	j->nstub_fault = (uint32_t)j->len;
 	op_rm(j, true, 0x8b, RSP, R12, offsetof(struct uebpf_run_ctx, jit_sp),
 	      false);
-	pop(j, R15);
-	pop(j, R14);
-	pop(j, R13);
-	pop(j, R12);
-	pop(j, RBX);
-	pop(j, RBP);
-	e1(j, 0xc3);
+	alu_ri(j, true, 0, RSP, 8, false);
+	pops(j);
 }
 
 /* ---- passes --------------------------------------------------------------- */
@@ -1382,6 +1366,12 @@ static int find_funcs(struct jit *j, struct uebpf_vlog *log)
 			if (t <= 0 || t >= (int64_t)j->cnt)
 				return unsupported(j, pc, "callback outside the program", log);
 			j->func[t] = true;
+		} else if (j->checked && !j->prog->jit_explicit &&
+			   in->code == (BPF_JMP | BPF_CALL | BPF_X)) {
+			/* Compiled only when asked for: bpf_loop through a
+			 * callx fails the compiled run (its callback is a pc
+			 * no compiled function starts at). */
+			return unsupported(j, pc, "callx, whose helper is known only at run time (bpf_loop through it needs the interpreter)", log);
 		} else if (j->checked && in->code == (BPF_JMP | BPF_CALL) &&
 			   in->src_reg == 0 &&
 			   (in->imm == BPF_FUNC_tail_call ||
@@ -1516,11 +1506,23 @@ int uebpf_jit_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 	uint64_t v;
 
 	ctx->tail_calls = 0;
+	ctx->jit_depth = 0;
 	if (prog->jit_checked) {
-		ctx->jit_depth = 0;
-		/* the frames in use are the code's to say */
+		uint8_t stack[UEBPF_STACK_SIZE * UEBPF_MAX_CALL_FRAMES]
+			__attribute__((aligned(16)));
+
+		/* As the interpreter's checked runs: a zeroed stack, the
+		 * frames in use the code's to say (not regions[0]). */
+		memset(stack, 0, sizeof(stack));
+		ctx->jit_stack_top = (uintptr_t)stack + sizeof(stack);
 		ctx->regions[0].lo = ctx->regions[0].hi = 0;
 		ctx->regions[0].flags = 0;
+		v = prog->jit_entry(r1, r2, ctx);
+		ctx->jit_depth = 0;
+		if (unlikely(ctx->err))
+			return ctx->err;
+		*r0 = v;
+		return 0;
 	}
 	v = prog->jit_entry(r1, r2, ctx);
 	if (unlikely(ctx->err))
