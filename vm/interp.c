@@ -22,6 +22,8 @@
  * (uebpf_prog_set_debug_checks()), which is how the soundness tests catch
  * an access the verifier should not have allowed.
  */
+#include <stdlib.h>
+
 #include "../lib/internal.h"
 #include "../maps/array.h"
 #include "../maps/map.h"
@@ -46,6 +48,21 @@ struct frame {
 	uint32_t loop_i, loop_n;
 	bool is_loop;
 };
+
+/* Frames a run may have: 8, and past them only those tail calls from
+ * subprograms pile up, at most 7 more for each of the 33. */
+#define DEEP_FRAMES (UEBPF_MAX_CALL_FRAMES * (MAX_TAIL_CALL_CNT + 1))
+
+struct deep_frames {
+	struct frame frames[DEEP_FRAMES];
+	uint8_t stack[UEBPF_STACK_SIZE * (DEEP_FRAMES - UEBPF_MAX_CALL_FRAMES)]
+		__attribute__((aligned(16)));
+};
+
+static void deep_free(struct deep_frames **d)
+{
+	free(*d);
+}
 
 /* Checked runs: the regions past the fixed ones (stack, buffer or packet
  * and context) are the running program's global data, which change with

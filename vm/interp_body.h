@@ -63,7 +63,11 @@ INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 	const struct uebpf_helper *const helpers = prog->rt->helpers;
 	const struct bpf_insn *ip = base, *seg = base;
 	int64_t budget = (int64_t)ctx->budget;
-	struct frame frames[UEBPF_MAX_CALL_FRAMES];
+	struct frame frames_here[UEBPF_MAX_CALL_FRAMES], *frames = frames_here;
+	/* Frames past 8, which only tail calls from subprograms make (each
+	 * target runs in the frame of the function that called it, and may
+	 * call on): allocated the first time, freed at any return. */
+	struct deep_frames *deep __attribute__((cleanup(deep_free))) = NULL;
 	unsigned int depth = 0, tail_calls = 0;
 	uint64_t reg[11];
 	uint8_t stack[UEBPF_STACK_SIZE * UEBPF_MAX_CALL_FRAMES]
@@ -85,6 +89,34 @@ INTERP_NAME(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 	reg[2] = r2;
 	reg[10] = (uintptr_t)stack + sizeof(stack);
 
+/* The frame pointer of the function at depth d. */
+#define FRAME_FP(d)                                                            \
+	((d) < UEBPF_MAX_CALL_FRAMES ?                                         \
+		 (uintptr_t)stack + sizeof(stack) - (d) * UEBPF_STACK_SIZE :   \
+		 (uintptr_t)deep->stack + sizeof(deep->stack) -                \
+			 ((d) - UEBPF_MAX_CALL_FRAMES) * UEBPF_STACK_SIZE)
+/* Room for one more frame, or leave: past 8 frames only after a tail
+ * call (as the kernel, whose limit is the 33 tail calls). */
+#define FRAME_ROOM()                                                           \
+	do {                                                                   \
+		if (unlikely(depth + 1 >= UEBPF_MAX_CALL_FRAMES)) {            \
+			if (checked || !tail_calls ||                          \
+			    depth + 1 >= DEEP_FRAMES)                          \
+				return fault(prog, ctx, ip, -E2BIG,            \
+					     "call stack deeper than 8 frames", \
+					     0, 0, 0);                         \
+			if (!deep) {                                           \
+				deep = calloc(1, sizeof(*deep));               \
+				if (!deep)                                     \
+					return fault(prog, ctx, ip, -ENOMEM,   \
+						     "no memory for frames",   \
+						     0, 0, 0);                 \
+				memcpy(deep->frames, frames,                   \
+				       depth * sizeof(*frames));               \
+				frames = deep->frames;                         \
+			}                                                      \
+		}                                                              \
+	} while (0)
 #define DST reg[ip->dst_reg]
 #define SRC reg[ip->src_reg]
 #define IMM ((int64_t)ip->imm)
@@ -292,17 +324,14 @@ call:
 		struct frame *f;
 
 		CHARGE();
-		if (unlikely(depth + 1 >= UEBPF_MAX_CALL_FRAMES))
-			return fault(prog, ctx, ip, -E2BIG,
-				     "call stack deeper than 8 frames", 0, 0,
-				     0);
+		FRAME_ROOM();
 		f = &frames[depth++];
 		__builtin_memcpy(f->saved, &reg[6], sizeof(f->saved));
 		f->fp = reg[10];
 		f->ret = ip + 1;
 		f->prog = prog;
 		f->is_loop = false;
-		reg[10] -= UEBPF_STACK_SIZE;
+		reg[10] = FRAME_FP(depth);
 		if (checked)
 			ctx->regions[0].lo -= UEBPF_STACK_SIZE;
 		ip += ip->imm + 1;
@@ -356,9 +385,7 @@ loop: {
 			     "bpf_loop callback outside the program", reg[2],
 			     0, 0);
 	CHARGE();
-	if (unlikely(depth + 1 >= UEBPF_MAX_CALL_FRAMES))
-		return fault(prog, ctx, ip, -E2BIG,
-			     "call stack deeper than 8 frames", 0, 0, 0);
+	FRAME_ROOM();
 	f = &frames[depth++];
 	__builtin_memcpy(f->saved, &reg[6], sizeof(f->saved));
 	f->fp = reg[10];
@@ -374,7 +401,7 @@ loop: {
 	reg[1] = 0;
 	reg[2] = f->loop_ctx;
 	reg[3] = reg[4] = reg[5] = 0;
-	reg[10] = f->fp - UEBPF_STACK_SIZE;
+	reg[10] = FRAME_FP(depth);
 	ip = seg = f->loop_cb;
 	goto *jt[ip->code];
 }
@@ -439,7 +466,7 @@ exit:
 				reg[1] = f->loop_i;
 				reg[2] = f->loop_ctx;
 				reg[3] = reg[4] = reg[5] = 0;
-				reg[10] = f->fp - UEBPF_STACK_SIZE;
+				reg[10] = FRAME_FP(depth);
 				ip = seg = f->loop_cb;
 				goto *jt[ip->code];
 			} else {
@@ -461,6 +488,8 @@ exit:
 bad:
 	return fault(prog, ctx, ip, -EINVAL, "invalid opcode (not validated)",
 		     0, 0, 0);
+#undef FRAME_FP
+#undef FRAME_ROOM
 #undef DST
 #undef SRC
 #undef IMM

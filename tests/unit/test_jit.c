@@ -1915,9 +1915,11 @@ TEST(test_callx)
 	}
 }
 
-/* bpf_loop through callx: the interpreter runs it (the callback given as
- * an instruction index: BPF_PSEUDO_FUNC would make the JIT decline the
- * whole program). */
+/* bpf_loop through callx (the callback given as an instruction index:
+ * BPF_PSEUDO_FUNC would make the JIT decline the whole program).  The
+ * default engine leaves a raw program with callx to the interpreter,
+ * which runs the loop; an explicit JIT load compiles it, and the run
+ * fails with EOPNOTSUPP naming the engine to use (uebpf_prog_load(3)). */
 TEST(test_callx_loop)
 {
 	UNUSED;
@@ -1939,7 +1941,33 @@ TEST(test_callx_loop)
 			MOV64_IMM(0, 0),
 			EXIT(),
 		};
-		fault_case("bpf_loop through callx", p, ARRAY_LEN(p), 16, 0);
+		UEBPF_OPTS(uebpf_prog_load_opts, dflt, .name = "t");
+		struct uebpf_prog *d, *i, *j;
+		char jlog[512] = "";
+		uint64_t r0d = 0, r0i = 0, r0j = 0;
+		uint8_t mem[16] = {0};
+
+		d = uebpf_prog_load(rt, BPF_PROG_TYPE_UNSPEC, p, ARRAY_LEN(p),
+				    &dflt);
+		i = load_as(rt, BPF_PROG_TYPE_UNSPEC, p, ARRAY_LEN(p), E_INTERP,
+			    NULL, 0);
+		j = load_as(rt, BPF_PROG_TYPE_UNSPEC, p, ARRAY_LEN(p), E_JIT,
+			    jlog, sizeof(jlog));
+		assert_non_null(d);
+		assert_non_null(i);
+		assert_non_null(j);
+		assert_int_equal(uebpf_prog_engine(d), UEBPF_ENGINE_INTERP);
+		assert_int_equal(uebpf_prog_engine(j), UEBPF_ENGINE_JIT);
+		assert_int_equal(uebpf_prog_run(i, mem, sizeof(mem), &r0i), 0);
+		assert_int_equal(uebpf_prog_run(d, mem, sizeof(mem), &r0d), 0);
+		assert_int_equal(r0i, 3);
+		assert_int_equal(r0d, r0i);
+		if (!self_mode)
+			assert_int_equal(uebpf_prog_run(j, mem, sizeof(mem),
+							&r0j), -EOPNOTSUPP);
+		uebpf_prog_free(d);
+		uebpf_prog_free(i);
+		uebpf_prog_free(j);
 	}
 }
 
