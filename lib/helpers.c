@@ -152,8 +152,6 @@ static bool run_mem_ok(const struct uebpf_run_ctx *ctx, uint64_t a, uint64_t n)
 {
 	unsigned int i;
 
-	if (n <= uebpf_jit_frame_room(ctx, a))
-		return true;
 	for (i = 0; i < ctx->nr_regions; i++) {
 		uint64_t lo = ctx->regions[i].lo, hi = ctx->regions[i].hi;
 

@@ -257,29 +257,13 @@ struct uebpf_run_ctx {
 	 * take no context argument (bpf_redirect, bpf_redirect_map). */
 	void *xdp;
 	/* JIT runs (vm/jit_x86_64.c), set up by uebpf_jit_run(): the entry's
-	 * stack pointer, to leave from any depth when a run stops; tail calls
-	 * made; and, in checked runs, the BPF stack, as the interpreter's:
-	 * 512-byte frames below jit_stack_top, jit_depth of them in use. */
+	 * stack pointer, to leave from any depth when a checked run stops;
+	 * tail calls made; the helper id of a callx in checked code.  (A
+	 * checked run's stack is regions[0], as the interpreter's.) */
 	void *jit_sp;
 	uint32_t tail_calls;
-	uint32_t jit_depth;
-	uint64_t jit_callx; /* checked code: the helper id of a callx */
-	uintptr_t jit_stack_top;
+	uint64_t jit_callx;
 };
-
-/* Checked JIT runs: bytes from a to the top of the frames in use, 0 when
- * a is not in them (interpreted runs have none here: their stack is
- * regions[0]). */
-static inline uint64_t uebpf_jit_frame_room(const struct uebpf_run_ctx *ctx,
-					    uint64_t a)
-{
-	uint64_t lo = ctx->jit_stack_top -
-		      (uint64_t)ctx->jit_depth * UEBPF_STACK_SIZE;
-
-	if (ctx->jit_depth && a >= lo && a < ctx->jit_stack_top)
-		return ctx->jit_stack_top - a;
-	return 0;
-}
 
 /* An ld_imm64 that loads a map (BPF_PSEUDO_MAP_FD) or the address of its
  * element 0 plus off (BPF_PSEUDO_MAP_VALUE): rewritten to that constant at
@@ -402,11 +386,16 @@ int uebpf_jit_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 
 /* The run path's engine choice: the JIT's code when it matches the
  * program's checking mode, the interpreter otherwise. */
+static inline bool uebpf_prog_jit_runs(const struct uebpf_prog *prog)
+{
+	return prog->jit_entry && prog->jit_checked == prog->checked;
+}
+
 static inline int uebpf_vm_run(const struct uebpf_prog *prog,
 			       struct uebpf_run_ctx *ctx, uint64_t r1,
 			       uint64_t r2, uint64_t *r0)
 {
-	if (prog->jit_entry && prog->jit_checked == prog->checked)
+	if (uebpf_prog_jit_runs(prog))
 		return uebpf_jit_run(prog, ctx, r1, r2, r0);
 	return uebpf_interp_run(prog, ctx, r1, r2, r0);
 }

@@ -72,13 +72,9 @@ static bool checked(const struct uebpf_run_ctx *ctx)
 static size_t readable(const struct uebpf_run_ctx *ctx, uintptr_t a, size_t n)
 {
 	unsigned int i;
-	uint64_t room;
 
 	if (!checked(ctx))
 		return n;
-	room = uebpf_jit_frame_room(ctx, a);
-	if (room)
-		return n < room ? n : room;
 	for (i = 0; i < ctx->nr_regions; i++)
 		if (a >= ctx->regions[i].lo && a < ctx->regions[i].hi)
 			return n < ctx->regions[i].hi - a ?

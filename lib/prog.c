@@ -382,7 +382,7 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 			goto fail;
 	}
 	if (prog->jit_wanted) {
-		bool dflt = OPTS_GET(opts, engine, 0) == UEBPF_ENGINE_DEFAULT;
+		bool dflt = !prog->jit_explicit;
 		struct uebpf_vlog jlog = { 0 };
 
 		/* By default a program the JIT declines is interpreted, and
@@ -391,7 +391,7 @@ static struct uebpf_prog *load(struct uebpf_runtime *rt,
 		if (err == -EOPNOTSUPP && dflt) {
 			/* Only checked programs can be declined, and they
 			 * own no PROG_ARRAY: the interpreter runs them. */
-			pr_debug(rt, "prog '%s': runs in the interpreter: %s",
+			pr_debug(rt, "prog '%s': runs in the interpreter: %s\n",
 				 name, jlog.first);
 			prog->jit_wanted = false;
 			err = 0;
@@ -521,7 +521,7 @@ uint32_t uebpf_prog_id(const struct uebpf_prog *prog)
 
 enum uebpf_engine uebpf_prog_engine(const struct uebpf_prog *prog)
 {
-	if (prog && prog->jit_entry && prog->jit_checked == prog->checked)
+	if (prog && uebpf_prog_jit_runs(prog))
 		return UEBPF_ENGINE_JIT;
 	return UEBPF_ENGINE_INTERP;
 }

@@ -169,12 +169,7 @@ int uebpf_interp_check_access(const struct uebpf_prog *prog,
 			      struct uebpf_run_ctx *ctx, size_t pc, uint64_t a,
 			      unsigned int n, bool write, bool atomic)
 {
-	int k;
-
-	if (uebpf_jit_frame_room(ctx, a) >= n) /* a frame of checked code */
-		k = ACCESS_OK;
-	else
-		k = region_ok(prog, ctx, a, n, write);
+	int k = region_ok(prog, ctx, a, n, write);
 
 	if (k != ACCESS_OK)
 		return fault(prog, ctx, prog->insns + pc, -EFAULT,
@@ -196,7 +191,6 @@ int uebpf_interp_fault(const struct uebpf_prog *prog,
 int uebpf_interp_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		     uint64_t r1, uint64_t r2, uint64_t *r0)
 {
-	ctx->jit_depth = 0; /* the stack is regions[0] */
 	return prog->checked ? run_checked(prog, ctx, r1, r2, r0) :
 			       run_fast(prog, ctx, r1, r2, r0);
 }

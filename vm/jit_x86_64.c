@@ -280,8 +280,9 @@ static void call_abs(struct jit *j, const void *fn)
 
 /* ---- jumps -------------------------------------------------------------- */
 
-/* A jump (cc < 0: jmp) to image offset target, known from the previous
- * pass; rel8 when it fits (never in the first pass). */
+/* A jump (cc < 0: jmp) to image offset target: known from the previous
+ * pass, or earlier in this instruction's code; rel8 when it fits (never
+ * in the first pass). */
 static void jump_to(struct jit *j, int cc, uint32_t target)
 {
 	int64_t rel8 = (int64_t)target - (int64_t)(j->len + 2);
@@ -336,27 +337,30 @@ static void prologue(struct jit *j, bool main)
 	for (i = 0; i < ARRAY_SIZE(saved); i++)
 		push(j, saved[i]);
 	if (j->checked) {
-		/* Checked code: the BPF stack is the interpreter's, one
-		 * zeroed block of 8 frames below ctx->jit_stack_top, each
-		 * callee's 512 bytes below its caller's (the call site
-		 * checked the depth); the native frame only keeps rsp
-		 * aligned. */
+		/* Checked code: the BPF stack is the interpreter's, one zeroed
+		 * block of 8 frames, each callee's 512 bytes below its
+		 * caller's, and regions[0] is the frames in use, grown here
+		 * and shrunk at the exit as the interpreter does at calls
+		 * (the call site checked the depth); the native frame only
+		 * keeps rsp aligned. */
 		alu_ri(j, true, 5, RSP, 8, false);
 		if (main) {
 			mov_rr(j, true, R12, RDX);
 			op_rm(j, true, 0x89, RSP, R12,
 			      offsetof(struct uebpf_run_ctx, jit_sp), false);
-			op_rm(j, true, 0x8b, RBP, R12,
-			      offsetof(struct uebpf_run_ctx, jit_stack_top),
-			      false);
-		} else {
+		}
+		op_rm(j, true, 0x8b, R11, R12,
+		      offsetof(struct uebpf_run_ctx, regions), false);
+		if (main) /* rbp = regions[0].hi, the top of the block */
+			op_rm(j, true, 0x8b, RBP, R11,
+			      offsetof(struct uebpf_region, hi), false);
+		else
 			op_rm(j, true, 0x8d, RBP, RBP, -UEBPF_STACK_SIZE,
 			      false);
-		}
-		/* add dword [r12 + jit_depth], 1 */
-		op_rm(j, false, 0x83, 0, R12,
-		      offsetof(struct uebpf_run_ctx, jit_depth), false);
-		e1(j, 1);
+		/* sub qword [r11 + lo], 512 */
+		op_rm(j, true, 0x81, 5, R11, offsetof(struct uebpf_region, lo),
+		      false);
+		e4(j, UEBPF_STACK_SIZE);
 		if (main) {
 			/* As the interpreter's checked runs: the registers
 			 * r1 and r2 do not set start at 0. */
@@ -392,10 +396,12 @@ static void pops(struct jit *j)
 
 static void epilogue(struct jit *j)
 {
-	if (j->checked) { /* sub dword [r12 + jit_depth], 1 */
-		op_rm(j, false, 0x83, 5, R12,
-		      offsetof(struct uebpf_run_ctx, jit_depth), false);
-		e1(j, 1);
+	if (j->checked) { /* add qword [regions + lo], 512 */
+		op_rm(j, true, 0x8b, R11, R12,
+		      offsetof(struct uebpf_run_ctx, regions), false);
+		op_rm(j, true, 0x81, 0, R11, offsetof(struct uebpf_region, lo),
+		      false);
+		e4(j, UEBPF_STACK_SIZE);
 		alu_ri(j, true, 0, RSP, 8, false);
 	} else {
 		mov_rr(j, true, RSP, RBP);
@@ -666,8 +672,7 @@ static void emit_atomic(struct jit *j, const struct bpf_insn *in)
 		op_rr(j, w, op, src == RAX ? R10 : src, R11);
 		e1(j, 0xf0);
 		op_rm(j, w, 0x0fb1, R11, R9, 0, false);
-		e2(j, 0x70 | CC_NE,
-		   (uint8_t)((int64_t)top - (int64_t)(j->len + 2)));
+		jump_to(j, CC_NE, (uint32_t)top);
 	}
 	mov_rr(j, w, src, RAX);
 	if (src != RAX)
@@ -803,16 +808,7 @@ static void inline_loop(struct jit *j, const struct bpf_insn *in)
 	op_rr(j, true, 0x85, RAX, RAX);
 	out = jcc8(j, CC_NE);
 	op_rm(j, true, 0x3b, RDI, RSP, 24, false); /* cmp rdi, [rsp+24] */
-	{
-		int64_t rel = (int64_t)top - (int64_t)(j->len + 2);
-
-		if (is_imm8(rel)) {
-			e2(j, 0x70 | CC_B, (uint8_t)rel);
-		} else {
-			e2(j, 0x0f, 0x80 | CC_B);
-			e4(j, (uint32_t)((int64_t)top - (int64_t)(j->len + 4)));
-		}
-	}
+	jump_to(j, CC_B, (uint32_t)top);
 	patch_here(j, out);
 	mov_rr(j, true, RAX, RDI); /* i + 1 when stopped, n when done */
 	alu_ri(j, true, 0, RSP, 32, false);
@@ -870,9 +866,15 @@ static int emit_call(struct jit *j, size_t pc, const struct bpf_insn *in)
 		if (j->checked) {
 			size_t ok;
 
-			op_rm(j, false, 0x83, 7, R12,
-			      offsetof(struct uebpf_run_ctx, jit_depth), false);
-			e1(j, UEBPF_MAX_CALL_FRAMES);
+			/* frames in use: regions[0].hi - lo, below 8 */
+			op_rm(j, true, 0x8b, R11, R12,
+			      offsetof(struct uebpf_run_ctx, regions), false);
+			op_rm(j, true, 0x8b, R10, R11,
+			      offsetof(struct uebpf_region, hi), false);
+			op_rm(j, true, 0x2b, R10, R11,
+			      offsetof(struct uebpf_region, lo), false);
+			alu_ri(j, true, 7, R10,
+			       UEBPF_STACK_SIZE * UEBPF_MAX_CALL_FRAMES, false);
 			ok = jcc8(j, CC_B);
 			mov_ri(j, false, R11, (int32_t)pc, true);
 			jump_to(j, -1, j->stub_e2big);
@@ -969,12 +971,10 @@ static const uint8_t jcc_of[16] = {
 	[BPF_JSLT >> 4] = CC_L,	 [BPF_JSLE >> 4] = CC_LE,
 };
 
-static int unsupported(struct jit *j, size_t pc, const char *what,
-		       struct uebpf_vlog *log)
+static int unsupported(size_t pc, const char *what, struct uebpf_vlog *log)
 {
 	uebpf_vlog_printf(log, "JIT: %s at insn %zu; the interpreter runs it (engine UEBPF_ENGINE_INTERP)\n",
 			  what, pc);
-	(void)j;
 	return -EOPNOTSUPP;
 }
 
@@ -988,7 +988,7 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 	int32_t imm = in->imm;
 
 	if (in->dst_reg > 10 || in->src_reg > 10)
-		return unsupported(j, pc, "register out of range", log);
+		return unsupported(pc, "register out of range", log);
 	switch (cls) {
 	case BPF_ALU:
 	case BPF_ALU64:
@@ -1130,7 +1130,7 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 			return 0;
 		}
 		}
-		return unsupported(j, pc, "unknown ALU operation", log);
+		return unsupported(pc, "unknown ALU operation", log);
 
 	case BPF_JMP:
 	case BPF_JMP32:
@@ -1168,7 +1168,7 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 			return 0;
 		}
 		if (op > BPF_JSLE || op == 0xe0)
-			return unsupported(j, pc, "unknown jump", log);
+			return unsupported(pc, "unknown jump", log);
 		if (k && j->blind) {
 			blind_imm(j, imm);
 			k = false;
@@ -1195,7 +1195,7 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 
 	case BPF_LD:
 		if (in->code != (BPF_LD | BPF_IMM | BPF_DW))
-			return unsupported(j, pc, "legacy packet load", log);
+			return unsupported(pc, "legacy packet load", log);
 		if (in->src_reg == BPF_PSEUDO_FUNC) {
 			size_t t = pc + in->imm + 1;
 
@@ -1224,7 +1224,7 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 	case BPF_LDX:
 		if (BPF_MODE(in->code) != BPF_MEM &&
 		    BPF_MODE(in->code) != BPF_MEMSX)
-			return unsupported(j, pc, "load mode", log);
+			return unsupported(pc, "load mode", log);
 		if (j->checked)
 			checked_access(j, pc, src, in->off,
 				       size_bytes(BPF_SIZE(in->code)), false,
@@ -1244,7 +1244,7 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 			return 0;
 		}
 		if (BPF_MODE(in->code) != BPF_MEM)
-			return unsupported(j, pc, "store mode", log);
+			return unsupported(pc, "store mode", log);
 		if (j->checked)
 			checked_access(j, pc, dst, in->off,
 				       size_bytes(BPF_SIZE(in->code)), true,
@@ -1259,7 +1259,7 @@ static int emit_insn(struct jit *j, size_t pc, struct uebpf_vlog *log)
 		}
 		return 0;
 	}
-	return unsupported(j, pc, "unknown instruction class", log);
+	return unsupported(pc, "unknown instruction class", log);
 }
 
 /* ---- stubs of checked code ----------------------------------------------- */
@@ -1357,26 +1357,26 @@ static int find_funcs(struct jit *j, struct uebpf_vlog *log)
 		if (in->code == (BPF_JMP | BPF_CALL) &&
 		    in->src_reg == BPF_PSEUDO_CALL) {
 			if (t <= 0 || t >= (int64_t)j->cnt)
-				return unsupported(j, pc, "call to the main function or outside the program", log);
+				return unsupported(pc, "call to the main function or outside the program", log);
 			j->func[t] = true;
 		} else if (in->code == (BPF_LD | BPF_IMM | BPF_DW) &&
 			   in->src_reg == BPF_PSEUDO_FUNC) {
 			if (j->checked)
-				return unsupported(j, pc, "callback in a program the verifier did not check", log);
+				return unsupported(pc, "callback in a program the verifier did not check", log);
 			if (t <= 0 || t >= (int64_t)j->cnt)
-				return unsupported(j, pc, "callback outside the program", log);
+				return unsupported(pc, "callback outside the program", log);
 			j->func[t] = true;
 		} else if (j->checked && !j->prog->jit_explicit &&
 			   in->code == (BPF_JMP | BPF_CALL | BPF_X)) {
 			/* Compiled only when asked for: bpf_loop through a
 			 * callx fails the compiled run (its callback is a pc
 			 * no compiled function starts at). */
-			return unsupported(j, pc, "callx, whose helper is known only at run time (bpf_loop through it needs the interpreter)", log);
+			return unsupported(pc, "callx, whose helper is known only at run time (bpf_loop through it needs the interpreter)", log);
 		} else if (j->checked && in->code == (BPF_JMP | BPF_CALL) &&
 			   in->src_reg == 0 &&
 			   (in->imm == BPF_FUNC_tail_call ||
 			    in->imm == BPF_FUNC_loop)) {
-			return unsupported(j, pc, in->imm == BPF_FUNC_loop ?
+			return unsupported(pc, in->imm == BPF_FUNC_loop ?
 				"bpf_loop in a program the verifier did not check" :
 				"bpf_tail_call in a program the verifier did not check",
 				log);
@@ -1384,7 +1384,7 @@ static int find_funcs(struct jit *j, struct uebpf_vlog *log)
 			   in->src_reg == 0 &&
 			   ((uint32_t)in->imm >= UEBPF_MAX_HELPER_ID ||
 			    !j->prog->rt->helpers[in->imm].fn)) {
-			return unsupported(j, pc, "call to an unknown helper", log);
+			return unsupported(pc, "call to an unknown helper", log);
 		}
 		if (uebpf_insn_is_ld_imm64(in))
 			pc++;
@@ -1406,7 +1406,7 @@ int uebpf_jit_compile(struct uebpf_prog *prog, struct uebpf_vlog *log)
 	int err;
 
 	if (!prog->insn_cnt)
-		return unsupported(&j, 0, "empty program", log);
+		return unsupported(0, "empty program", log);
 	j.prog = prog;
 	j.insns = prog->insns;
 	j.cnt = prog->insn_cnt;
@@ -1500,31 +1500,32 @@ void uebpf_jit_free(struct uebpf_prog *prog)
 	prog->jit_body = NULL;
 }
 
+/* Checked code runs on the interpreter's stack: 8 zeroed frames, and
+ * regions[0] the ones in use, which the code grows and shrinks. */
+static __attribute__((noinline)) uint64_t
+run_checked(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
+	    uint64_t r1, uint64_t r2)
+{
+	uint8_t stack[UEBPF_STACK_SIZE * UEBPF_MAX_CALL_FRAMES]
+		__attribute__((aligned(16)));
+
+	memset(stack, 0, sizeof(stack));
+	ctx->regions[0].lo = ctx->regions[0].hi =
+		(uintptr_t)stack + sizeof(stack);
+	ctx->regions[0].flags = 0;
+	return prog->jit_entry(r1, r2, ctx);
+}
+
 int uebpf_jit_run(const struct uebpf_prog *prog, struct uebpf_run_ctx *ctx,
 		  uint64_t r1, uint64_t r2, uint64_t *r0)
 {
 	uint64_t v;
 
 	ctx->tail_calls = 0;
-	ctx->jit_depth = 0;
-	if (prog->jit_checked) {
-		uint8_t stack[UEBPF_STACK_SIZE * UEBPF_MAX_CALL_FRAMES]
-			__attribute__((aligned(16)));
-
-		/* As the interpreter's checked runs: a zeroed stack, the
-		 * frames in use the code's to say (not regions[0]). */
-		memset(stack, 0, sizeof(stack));
-		ctx->jit_stack_top = (uintptr_t)stack + sizeof(stack);
-		ctx->regions[0].lo = ctx->regions[0].hi = 0;
-		ctx->regions[0].flags = 0;
+	if (prog->jit_checked)
+		v = run_checked(prog, ctx, r1, r2);
+	else
 		v = prog->jit_entry(r1, r2, ctx);
-		ctx->jit_depth = 0;
-		if (unlikely(ctx->err))
-			return ctx->err;
-		*r0 = v;
-		return 0;
-	}
-	v = prog->jit_entry(r1, r2, ctx);
 	if (unlikely(ctx->err))
 		return ctx->err;
 	*r0 = v;
