@@ -384,7 +384,7 @@ JIT_DIFF := $(B)/tests/jit_diff
 JIT_COUNT ?= 20000
 JIT_SECONDS ?= 25
 JIT_FUZZ_SECONDS ?= 1800
-$(JIT_DIFF): tests/jit/jit_diff.c $(SOUND_SRCS) $(SOUND_HDRS) $(A) include/uebpf.h
+$(JIT_DIFF): tests/jit/jit_diff.c tests/unit/log_mask.h $(SOUND_SRCS) $(SOUND_HDRS) $(A) include/uebpf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ilib -o $@ tests/jit/jit_diff.c $(SOUND_SRCS) \
 		$(A) $(LDLIBS_LIB)

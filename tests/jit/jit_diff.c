@@ -47,6 +47,7 @@
 #include "../../xdp/xdp.h"
 #include "../verifier/gen.h"
 #include "../verifier/harness.h"
+#include "../unit/log_mask.h"
 
 struct opts {
 	uint64_t seed;
@@ -111,50 +112,10 @@ static uint64_t prog_seed(uint64_t seed, uint64_t i)
  * agree); no checking helper wrappers: the programs are verified. */
 static int env_init(struct sh_env *e, int which, uint8_t *frame)
 {
-	static const struct {
-		enum bpf_map_type type;
-		const char *name;
-		uint32_t key_size, value_size, max_entries, key_range, flags;
-		bool global;
-	} defs[] = {
-		{BPF_MAP_TYPE_ARRAY, "gen_array", 4, 44, 8, 10, 0, false},
-		{BPF_MAP_TYPE_HASH, "gen_hash", 8, 24, 16, 20, 0, false},
-		{BPF_MAP_TYPE_PERCPU_ARRAY, "gen_pcpu", 4, 16, 4, 5, 0, false},
-		{BPF_MAP_TYPE_LRU_HASH, "gen_lru", 4, 36, 8, 12, 0, false},
-		{BPF_MAP_TYPE_ARRAY, "gen_data", 4, 64, 1, 1, 0, true},
-		{BPF_MAP_TYPE_ARRAY, "gen_rodata", 4, 40, 1, 1,
-		 BPF_F_RDONLY_PROG, true},
-	};
-	UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 2, .log_fn = log_fn,
-		   .log_ctx = last_warn[which]);
-	unsigned int i;
+	int err = sh_env_init_maps(e, log_fn, last_warn[which]);
 
-	memset(e, 0, sizeof(*e));
-	e->rt = uebpf_runtime_new(&ro);
-	if (!e->rt)
-		return -errno;
-	for (i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
-		UEBPF_OPTS(uebpf_map_create_opts, mo,
-			   .map_flags = defs[i].flags);
-		struct uebpf_map *m = uebpf_map_create(
-			e->rt, defs[i].type, defs[i].name, defs[i].key_size,
-			defs[i].value_size, defs[i].max_entries, &mo);
-
-		if (!m)
-			return -errno;
-		e->maps[i] = m;
-		e->gmaps[i] = (struct gen_map){
-			.id = uebpf_map_id(m),
-			.type = defs[i].type,
-			.key_size = defs[i].key_size,
-			.value_size = defs[i].value_size,
-			.max_entries = defs[i].max_entries,
-			.key_range = defs[i].key_range,
-			.map_flags = defs[i].flags,
-			.global = defs[i].global,
-		};
-		e->nr_maps++;
-	}
+	if (err)
+		return err;
 	e->frame = frame; /* shared: packet pointers agree */
 	e->vlog_size = 1 << 20;
 	e->vlog = malloc(e->vlog_size);
@@ -221,36 +182,6 @@ static void dump_xlated(const char *title, const struct uebpf_prog *prog)
 	       uebpf_prog_insn_cnt(prog),
 	       uebpf_prog_engine(prog) == UEBPF_ENGINE_JIT ? "jit" : "interp",
 	       uebpf_prog_jited_len(prog), buf);
-}
-
-/* Log lines compared with their hexadecimal numbers (stack addresses,
- * which differ by engine) folded. */
-static void mask_addrs(char *dst, size_t size, const char *src)
-{
-	size_t j = 0;
-
-	while (*src && j + 4 < size) {
-		if (src[0] == '0' && src[1] == 'x') {
-			memcpy(dst + j, "0x?", 3);
-			j += 3;
-			src += 2;
-			while ((*src >= '0' && *src <= '9') ||
-			       (*src >= 'a' && *src <= 'f'))
-				src++;
-		} else {
-			dst[j++] = *src++;
-		}
-	}
-	dst[j] = '\0';
-}
-
-static bool same_logs(const char *a, const char *b)
-{
-	char ma[512], mb[512];
-
-	mask_addrs(ma, sizeof(ma), a);
-	mask_addrs(mb, sizeof(mb), b);
-	return !strcmp(ma, mb);
 }
 
 static unsigned long long failures;

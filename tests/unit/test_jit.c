@@ -45,6 +45,7 @@
 #include "insn.h"
 #include "../../lib/internal.h"
 #include "../../xdp/xdp.h"
+#include "log_mask.h"
 
 /* ---- runtime, log, JIT presence ------------------------------------------ */
 
@@ -194,36 +195,6 @@ static void print_prog(const struct bpf_insn *insns, size_t cnt)
 			      vlog);
 	if (p)
 		uebpf_prog_free(p);
-}
-
-/* A log line with its hexadecimal numbers (addresses: the stack's differ
- * by engine) folded to "0x?". */
-static void mask_addrs(char *dst, size_t size, const char *src)
-{
-	size_t j = 0;
-
-	while (*src && j + 4 < size) {
-		if (src[0] == '0' && src[1] == 'x') {
-			memcpy(dst + j, "0x?", 3);
-			j += 3;
-			src += 2;
-			while ((*src >= '0' && *src <= '9') ||
-			       (*src >= 'a' && *src <= 'f'))
-				src++;
-		} else {
-			dst[j++] = *src++;
-		}
-	}
-	dst[j] = '\0';
-}
-
-static bool same_logs(const char *a, const char *b)
-{
-	char ma[512], mb[512];
-
-	mask_addrs(ma, sizeof(ma), a);
-	mask_addrs(mb, sizeof(mb), b);
-	return !strcmp(ma, mb);
 }
 
 static size_t first_diff(const uint8_t *a, const uint8_t *b, size_t n)

@@ -194,7 +194,7 @@ static void install_helpers(struct sh_env *e)
 /* ---- environment ----------------------------------------------------------
  */
 
-int sh_env_init(struct sh_env *e)
+int sh_env_init_maps(struct sh_env *e, uebpf_log_fn fn, void *log_ctx)
 {
 	static const struct {
 		enum bpf_map_type type;
@@ -212,8 +212,8 @@ int sh_env_init(struct sh_env *e)
 		{BPF_MAP_TYPE_ARRAY, "gen_rodata", 4, 40, 1, 1,
 		 BPF_F_RDONLY_PROG, true},
 	};
-	UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 2, .log_fn = log_fn,
-		   .log_ctx = e);
+	UEBPF_OPTS(uebpf_runtime_opts, ro, .nr_cpus = 2, .log_fn = fn,
+		   .log_ctx = log_ctx);
 	unsigned int i;
 
 	memset(e, 0, sizeof(*e));
@@ -227,12 +227,8 @@ int sh_env_init(struct sh_env *e)
 			e->rt, defs[i].type, defs[i].name, defs[i].key_size,
 			defs[i].value_size, defs[i].max_entries, &mo);
 
-		if (!m) {
-			int err = -errno;
-
-			sh_env_free(e);
-			return err;
-		}
+		if (!m)
+			return -errno;
 		e->maps[i] = m;
 		e->gmaps[i] =
 			(struct gen_map){.id = uebpf_map_id(m),
@@ -244,6 +240,17 @@ int sh_env_init(struct sh_env *e)
 					 .map_flags = defs[i].flags,
 					 .global = defs[i].global};
 		e->nr_maps++;
+	}
+	return 0;
+}
+
+int sh_env_init(struct sh_env *e)
+{
+	int err = sh_env_init_maps(e, log_fn, e);
+
+	if (err) {
+		sh_env_free(e);
+		return err;
 	}
 	e->frame = aligned_alloc(4096, SH_FRAME);
 	e->vlog_size = 1 << 20;

@@ -50,6 +50,10 @@ struct sh_packet {
 /* A runtime of 2 CPU slots, the maps (ARRAY, HASH, PERCPU_ARRAY,
  * LRU_HASH) and the helper wrappers.  0 or -errno. */
 int sh_env_init(struct sh_env *e);
+/* Only its runtime (logging to fn) and maps, the same every time, so two
+ * environments' map ids agree: what sh_env_init() starts with.  0 or
+ * -errno; sh_env_free() frees what was made either way. */
+int sh_env_init_maps(struct sh_env *e, uebpf_log_fn fn, void *log_ctx);
 void sh_env_free(struct sh_env *e);
 
 /* Random contents for every map, from r. */
