@@ -20,8 +20,10 @@
  * Besides memory errors, undefined behaviour and leaks, the target traps
  * on broken API contracts: NULL without errno from uebpf_prog_load(), a
  * log buffer left without its terminating NUL, a run that returns neither
- * 0 nor a negative errno, and (FLAG_TWICE) two runs of a deterministic
- * program disagreeing.
+ * 0 nor a negative errno, (FLAG_TWICE) two runs of a deterministic
+ * program disagreeing, and, for a program that ends within its length (no
+ * backward jump, no call), the JIT's checked code crashing or disagreeing
+ * with the interpreter where the result cannot depend on addresses.
  *
  * FUZZ_PROG_VERBOSE=1 in the environment prints each input's program
  * after repair, the load result and log, and the run result.
@@ -485,6 +487,34 @@ static bool deterministic(const struct bpf_insn *insns, size_t cnt)
 	return true;
 }
 
+/* No backward jump and no call: the program ends within cnt
+ * instructions, so it may run with no budget, which the JIT needs. */
+static bool straight(const struct bpf_insn *insns, size_t cnt)
+{
+	size_t pc;
+
+	for (pc = 0; pc < cnt; pc++) {
+		const struct bpf_insn *in = &insns[pc];
+		uint8_t cls = BPF_CLASS(in->code);
+
+		if (is_ld_imm64(in)) {
+			pc++;
+			continue;
+		}
+		if (cls != BPF_JMP && cls != BPF_JMP32)
+			continue;
+		if (BPF_OP(in->code) == BPF_CALL &&
+		    (in->src_reg == BPF_PSEUDO_CALL || BPF_SRC(in->code) ||
+		     in->imm == BPF_FUNC_loop))
+			return false;
+		if (in->code == (BPF_JMP32 | BPF_JA) ? in->imm < 0 :
+		    BPF_OP(in->code) != BPF_CALL &&
+		    BPF_OP(in->code) != BPF_EXIT && in->off < 0)
+			return false;
+	}
+	return true;
+}
+
 /* FUZZ_PROG_VERBOSE=1 prints what one input becomes and does: for
  * reproducers, and to check that the seeds load and run as meant. */
 static bool verbose(void)
@@ -627,6 +657,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(errb == err);
 			CHECK(err || r0b == r0);
 			CHECK(!mem_len || memcmp(after, mem, mem_len) == 0);
+			free(after);
+		}
+		/* The same program compiled (checked code): never a crash,
+		 * and, where the result cannot depend on addresses or time,
+		 * the interpreter's result. */
+		if (straight(insns, cnt) && err != -ETIMEDOUT) {
+			UEBPF_OPTS(uebpf_prog_load_opts, jo, .name = "fuzz",
+				   .engine = UEBPF_ENGINE_JIT);
+			struct uebpf_prog *jp;
+			uint8_t *after = malloc(mem_len ? mem_len : 1);
+			uint64_t r0j = 0;
+			int errj;
+
+			if (!after)
+				abort();
+			/* mem holds what the interpreter left (the second
+			 * run above, if any, left the same) */
+			if (mem_len) {
+				memcpy(after, mem, mem_len);
+				memcpy(mem, mem_copy, mem_len);
+			}
+			jp = uebpf_prog_load(rt, type, insns, cnt, &jo);
+			CHECK(jp || errno > 0);
+			if (jp) {
+				errj = uebpf_prog_run(jp, mem_null ? NULL : mem,
+						      mem_len, &r0j);
+				if (verbose())
+					fprintf(stderr, "fuzz_prog: jit run: %d, r0 0x%llx\n",
+						errj, (unsigned long long)r0j);
+				CHECK(errj <= 0 && errj > -4096);
+				if (deterministic(insns, cnt)) {
+					CHECK(errj == err);
+					CHECK(err || r0j == r0);
+					CHECK(err || !mem_len ||
+					      memcmp(after, mem, mem_len) == 0);
+				}
+				uebpf_prog_free(jp);
+			}
 			free(after);
 		}
 		uebpf_prog_free(prog);
